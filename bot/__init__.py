@@ -1,0 +1,1 @@
+"""Entraide: a chat assistant for the volunteers of local associations."""

@@ -1,0 +1,1 @@
+"""Adapters translate platform updates into neutral events and render neutral replies."""

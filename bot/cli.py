@@ -1,0 +1,171 @@
+"""The ``entraide`` command: run the bot, chat in the terminal, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.adapters.console import ConsoleAdapter, ConsoleUser
+from bot.config import ConfigError, Settings, load_settings
+from bot.wiring import build_app
+from storage.db import Database
+from storage.records import Role
+
+log = logging.getLogger("entraide")
+
+EXIT_CONFIG = 2
+EXIT_RUNTIME = 1
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message is one line for the operator."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="entraide", description="Entraide, the volunteers' chat assistant."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser(
+        "run", help="start every adapter whose token is set (the terminal chat if none is)"
+    )
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--as",
+        dest="role",
+        choices=[r.value for r in Role],
+        default=Role.VOLUNTEER.value,
+        help="try the bot as a volunteer (default) or as a coordinator of the demo association",
+    )
+    chat.add_argument("--lang", choices=["fr", "en"], help="the language your 'device' reports")
+    chat.add_argument("--name", default=None, help="your display name")
+    chat.add_argument("--user", default="console-user", help="an id, to play several people")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply the migrations")
+    return parser
+
+
+def _configure_logging(settings: Settings, *, to_file: bool) -> None:
+    """Logs go to stderr, or to ``data/entraide.log`` while the terminal chat owns the screen."""
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    if to_file:
+        path = Path("data") / "entraide.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers[:] = [handler]
+    for noisy in ("httpx", "sqlalchemy.engine", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """One line describing a failure to reach or migrate the database, if that is what it is."""
+    if isinstance(exc, OSError) or type(exc).__module__.startswith(
+        ("sqlalchemy", "asyncpg", "alembic", "sqlite3")
+    ):
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot open the database: {detail}"
+    return None
+
+
+async def _chat(settings: Settings, user: ConsoleUser, role: Role) -> None:
+    app = await build_app(settings)
+    try:
+        services = app.services
+        if role is Role.COORDINATOR:
+            volunteer = await services.volunteers.identify(
+                "console", user.user_id, user.display_name
+            )
+            association = await services.associations.by_slug(settings.default_association)
+            if association is None:
+                association = await services.associations.first()
+            if association is not None:
+                await services.associations.set_role(volunteer.id, association.id, role)
+        adapter = ConsoleAdapter(
+            handle=app.dispatcher.handle,
+            catalogue=services.catalogue,
+            user=user,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            downloads=Path("data") / "downloads",
+            color=sys.stdout.isatty(),
+            locale=services.catalogue.resolve(user.language_code),
+        )
+        await adapter.run()
+    finally:
+        await app.close()
+
+
+async def _run(settings: Settings) -> None:
+    tokens = [
+        name
+        for name, token in (
+            ("Telegram", settings.telegram_bot_token),
+            ("Discord", settings.discord_bot_token),
+        )
+        if token is not None
+    ]
+    if tokens:
+        raise StartupError(
+            f"{' and '.join(tokens)} token set, but this build has no "
+            f"{' or '.join(tokens)} adapter yet; unset it to use the terminal chat"
+        )
+    print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the terminal chat.")
+    await _chat(settings, ConsoleUser(), Role.VOLUNTEER)
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    print(f"database is up to date: {settings.database_url}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``entraide`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"entraide: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    interactive = args.command in {"run", "chat"}
+    _configure_logging(settings, to_file=interactive)
+    try:
+        if args.command == "run":
+            asyncio.run(_run(settings))
+        elif args.command == "chat":
+            user = ConsoleUser(args.user, args.name, args.lang)
+            asyncio.run(_chat(settings, user, Role(args.role)))
+        elif args.command == "db":
+            asyncio.run(_db_upgrade(settings))
+    except StartupError as exc:
+        print(f"entraide: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except Exception as exc:
+        problem = _database_problem(exc)
+        if problem is None:
+            raise
+        log.debug("start-up failed", exc_info=exc)
+        print(f"entraide: {problem}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Configuration, read once at start-up from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.i18n import SUPPORTED_LOCALES
+from storage.db import UnsupportedDatabaseError, normalise_url
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "tutorials"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting Entraide reads. Names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        default="sqlite:///data/entraide.db",
+        validation_alias=AliasChoices("ENTRAIDE_DATABASE_URL"),
+    )
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+    discord_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_BOT_TOKEN")
+    )
+    default_locale: str = Field(
+        default="fr", validation_alias=AliasChoices("ENTRAIDE_DEFAULT_LOCALE")
+    )
+    timezone: str = Field(
+        default="Europe/Paris", validation_alias=AliasChoices("ENTRAIDE_TIMEZONE")
+    )
+    knowledge_dir: Path = Field(
+        default=DEFAULT_KNOWLEDGE_DIR, validation_alias=AliasChoices("ENTRAIDE_KNOWLEDGE_DIR")
+    )
+    default_association: str = Field(
+        default="demo",
+        validation_alias=AliasChoices("ENTRAIDE_DEFAULT_ASSOCIATION"),
+        description="Slug of the association newcomers join when no chat says otherwise.",
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("ENTRAIDE_LOG_LEVEL"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            return normalise_url(value)
+        except UnsupportedDatabaseError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris)") from None
+        return value
+
+    @field_validator("knowledge_dir")
+    @classmethod
+    def _knowledge_dir(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a readable directory")
+        if not os.access(value, os.R_OK | os.X_OK):
+            raise ValueError(f"{value} is not readable")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone as an object."""
+        return ZoneInfo(self.timezone)
+
+
+_FIELD_TO_ENV = {
+    name: str(field.validation_alias.choices[0])
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, AliasChoices)
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise :class:`ConfigError` with one clear line on the first problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = _FIELD_TO_ENV.get(field, field)
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"configuration error: {name}: {reason}") from None

@@ -1,0 +1,227 @@
+"""Routes a neutral event to the handler that owns it and turns failures into polite replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.context import Context, UserError
+from bot.services import Services
+from bot.types import Button, Event, Msg, Reply, Response, msg
+from storage.records import AssociationRecord, Role, VolunteerRecord
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context], Awaitable[Sequence[Reply]]]
+
+MAX_TEXT_LENGTH = 4000
+"""Longer messages are refused with an explanation rather than processed."""
+MAX_BUTTON_DATA = 64
+"""Telegram's own limit on callback data; anything longer is not ours."""
+COMMAND_BUTTON_PREFIX = "cmd"
+"""Button data ``cmd:<name>`` runs the command ``<name>``: any command can be a button."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A registered handler and who may use it."""
+
+    handler: Handler
+    coordinator_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    """A feature as /aide presents it: a line of description and a button."""
+
+    order: int
+    label: Msg
+    description: Msg
+    command: str
+    coordinator_only: bool = False
+
+
+class Dispatcher:
+    """Routes commands (with aliases), button data prefixes, dialogues, locations and free text."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._commands: dict[str, Route] = {}
+        self._canonical: dict[str, str] = {}
+        self._buttons: dict[str, Route] = {}
+        self._dialogues: dict[str, Handler] = {}
+        self._text: Handler | None = None
+        self._location: Handler | None = None
+        self._menu: list[MenuEntry] = []
+
+    # -- registration -------------------------------------------------------------------
+
+    def command(
+        self, names: Iterable[str], handler: Handler, *, coordinator_only: bool = False
+    ) -> None:
+        """Register a command under its French name first, then its aliases."""
+        names = list(names)
+        for name in names:
+            key = name.lower()
+            if key in self._commands:
+                raise ValueError(f"command /{key} registered twice")
+            self._commands[key] = Route(handler, coordinator_only)
+            self._canonical[key] = names[0]
+
+    def button(self, prefix: str, handler: Handler, *, coordinator_only: bool = False) -> None:
+        """Register the handler for button data ``prefix`` or ``prefix:...``."""
+        if prefix in self._buttons or prefix == COMMAND_BUTTON_PREFIX:
+            raise ValueError(f"button prefix {prefix!r} registered twice")
+        self._buttons[prefix] = Route(handler, coordinator_only)
+
+    def dialogue(self, name: str, handler: Handler) -> None:
+        """Register the handler for free text (and locations) while a dialogue is active."""
+        self._dialogues[name] = handler
+
+    def on_text(self, handler: Handler) -> None:
+        """The handler for free text outside any dialogue (the question handler)."""
+        self._text = handler
+
+    def on_location(self, handler: Handler) -> None:
+        """The handler for a shared location outside any dialogue."""
+        self._location = handler
+
+    def menu_entry(self, entry: MenuEntry) -> None:
+        """Add a feature to the /aide menu."""
+        self._menu.append(entry)
+        self._menu.sort(key=lambda e: e.order)
+
+    def menu(self, *, coordinator: bool) -> list[MenuEntry]:
+        """The features this person can use, in menu order."""
+        return [e for e in self._menu if coordinator or not e.coordinator_only]
+
+    def canonical_command(self, name: str) -> str | None:
+        """The French name of a command or alias."""
+        return self._canonical.get(name.lower())
+
+    @property
+    def commands(self) -> list[str]:
+        """Every registered command name and alias."""
+        return list(self._commands)
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> Response:
+        """Answer one event. Never raises: failures become a polite message and a log line."""
+        default = self.services.catalogue.resolve(event.user.language_code)
+        try:
+            ctx = await self._context(event)
+        except Exception:
+            log.exception(
+                "could not load context for %s user %s", event.user.platform, event.user.user_id
+            )
+            return self._respond(default, [Reply(text=msg("error.generic"))])
+        try:
+            replies = await self._route(ctx)
+        except UserError as problem:
+            replies = [Reply(text=problem.message)]
+        except Exception:
+            log.exception(
+                "handler failed: platform=%s user=%s volunteer=%s kind=%s command=%s button=%s",
+                event.user.platform,
+                event.user.user_id,
+                ctx.volunteer.id,
+                event.kind,
+                event.command,
+                event.button,
+            )
+            replies = [Reply(text=msg("error.generic"), buttons=((self.help_button(),),))]
+        return self._respond(ctx.locale, replies)
+
+    def help_button(self) -> Button:
+        """A button back to the menu, for dead ends."""
+        return Button(label=msg("help.button"), data=f"{COMMAND_BUTTON_PREFIX}:aide")
+
+    def _respond(self, locale: str, replies: Sequence[Reply]) -> Response:
+        return Response(locale=locale, replies=self.services.catalogue.render_all(replies, locale))
+
+    async def _context(self, event: Event) -> Context:
+        services = self.services
+        volunteer = await services.volunteers.identify(
+            event.user.platform.value, event.user.user_id, event.user.display_name
+        )
+        association, role = await self._membership(volunteer)
+        locale = volunteer.locale or services.catalogue.resolve(event.user.language_code)
+        ctx = Context(
+            event=event,
+            services=services,
+            volunteer=volunteer,
+            association=association,
+            role=role,
+            locale=locale,
+        )
+        ctx.dialogue = await services.conversations.get(volunteer.id, ctx.chat_key)
+        return ctx
+
+    async def _membership(
+        self, volunteer: VolunteerRecord
+    ) -> tuple[AssociationRecord | None, Role | None]:
+        associations = self.services.associations
+        memberships = await associations.memberships(volunteer.id)
+        if memberships:
+            return memberships[0].association, memberships[0].role
+        default = await associations.by_slug(self.services.settings.default_association)
+        if default is None:
+            default = await associations.first()
+        if default is None:
+            return None, None
+        return default, await associations.join(volunteer.id, default.id)
+
+    async def _route(self, ctx: Context) -> Sequence[Reply]:
+        event = ctx.event
+        if event.text is not None and len(event.text) > MAX_TEXT_LENGTH:
+            return [Reply(text=msg("error.too_long", limit=MAX_TEXT_LENGTH))]
+        if event.command is not None:
+            return await self._command(ctx, event.command, event.args)
+        if event.button is not None:
+            return await self._button(ctx, event.button)
+        if ctx.dialogue is not None and (event.text or event.location):
+            handler = self._dialogues.get(ctx.dialogue.dialogue)
+            if handler is None:
+                log.warning("dropping unknown dialogue %r", ctx.dialogue.dialogue)
+                await ctx.end_dialogue()
+            else:
+                return await handler(ctx)
+        if event.location is not None and self._location is not None:
+            return await self._location(ctx)
+        if event.text and event.text.strip():
+            if self._text is not None:
+                return await self._text(ctx)
+            return [Reply(text=msg("error.not_understood"), buttons=((self.help_button(),),))]
+        return []
+
+    async def _command(self, ctx: Context, name: str, args: tuple[str, ...]) -> Sequence[Reply]:
+        route = self._commands.get(name.lower())
+        if route is None:
+            return [
+                Reply(
+                    text=msg("error.unknown_command", command=name[:40]),
+                    buttons=((self.help_button(),),),
+                )
+            ]
+        ctx.payload = " ".join(args)
+        return await self._guarded(ctx, route)
+
+    async def _button(self, ctx: Context, data: str) -> Sequence[Reply]:
+        if len(data) > MAX_BUTTON_DATA:
+            return [Reply(text=msg("error.stale_button"))]
+        prefix, _, payload = data.partition(":")
+        if prefix == COMMAND_BUTTON_PREFIX:
+            command, *args = payload.split(" ") if payload else [""]
+            return await self._command(ctx, command, tuple(args))
+        route = self._buttons.get(prefix)
+        if route is None:
+            return [Reply(text=msg("error.stale_button"), buttons=((self.help_button(),),))]
+        ctx.payload = payload
+        return await self._guarded(ctx, route)
+
+    async def _guarded(self, ctx: Context, route: Route) -> Sequence[Reply]:
+        if route.coordinator_only and not ctx.is_coordinator:
+            return [Reply(text=msg("error.coordinators_only"))]
+        return await route.handler(ctx)

@@ -1,0 +1,26 @@
+"""The services handlers receive: built once at start-up by :mod:`bot.wiring`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Catalogue
+from storage.associations import AssociationRepository
+from storage.conversations import ConversationRepository
+from storage.db import Database
+from storage.volunteers import VolunteerRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a handler may use, passed in rather than imported."""
+
+    settings: Settings
+    clock: Clock
+    catalogue: Catalogue
+    db: Database
+    volunteers: VolunteerRepository
+    associations: AssociationRepository
+    conversations: ConversationRepository

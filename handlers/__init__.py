@@ -1,0 +1,1 @@
+"""Platform-neutral feature handlers; each module exposes ``register(dispatcher)``."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories speaking domain terms, migrations."""

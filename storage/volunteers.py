@@ -1,0 +1,99 @@
+"""Volunteers and their platform identities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import PlatformIdentity, Volunteer
+from storage.records import VolunteerRecord
+
+SEEN_RESOLUTION = timedelta(hours=1)
+"""``last_seen_at`` is refreshed at most this often, to keep reads read-only."""
+
+
+def _record(row: Volunteer) -> VolunteerRecord:
+    return VolunteerRecord(id=row.id, display_name=row.display_name, locale=row.locale)
+
+
+class VolunteerRepository:
+    """Finds or registers the person behind a platform identity. No sign-up form: first
+    contact is enough, and only a display name is kept."""
+
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    async def identify(
+        self, platform: str, platform_user_id: str, display_name: str | None
+    ) -> VolunteerRecord:
+        """The volunteer behind this identity, created on first contact."""
+        now = self._now()
+        name = display_name[:100] if display_name else None
+        async with self._db.read() as session:
+            found = (
+                await session.execute(
+                    select(Volunteer, PlatformIdentity.id)
+                    .join(PlatformIdentity)
+                    .where(
+                        PlatformIdentity.platform == platform,
+                        PlatformIdentity.platform_user_id == platform_user_id,
+                    )
+                )
+            ).first()
+        if found is not None:
+            volunteer, identity_id = found
+            if now - volunteer.last_seen_at >= SEEN_RESOLUTION:
+                await self._touch(volunteer.id, identity_id, now)
+            return _record(volunteer)
+        try:
+            async with self._db.write() as session:
+                volunteer = Volunteer(display_name=name, created_at=now, last_seen_at=now)
+                session.add(volunteer)
+                await session.flush()
+                session.add(
+                    PlatformIdentity(
+                        volunteer_id=volunteer.id,
+                        platform=platform,
+                        platform_user_id=platform_user_id,
+                        created_at=now,
+                        last_used_at=now,
+                    )
+                )
+            return _record(volunteer)
+        except IntegrityError:
+            # Two first messages raced: the other one registered this identity.
+            return await self.identify(platform, platform_user_id, display_name)
+
+    async def _touch(self, volunteer_id: int, identity_id: int, now: datetime) -> None:
+        async with self._db.write() as session:
+            await session.execute(
+                update(Volunteer).where(Volunteer.id == volunteer_id).values(last_seen_at=now)
+            )
+            await session.execute(
+                update(PlatformIdentity)
+                .where(PlatformIdentity.id == identity_id)
+                .values(last_used_at=now)
+            )
+
+    async def get(self, volunteer_id: int) -> VolunteerRecord | None:
+        """A volunteer by id."""
+        async with self._db.read() as session:
+            row = await session.get(Volunteer, volunteer_id)
+            return _record(row) if row else None
+
+    async def set_locale(self, volunteer_id: int, locale: str | None) -> None:
+        """Remember the language chosen with /langue (None: follow the platform)."""
+        async with self._db.write() as session:
+            await session.execute(
+                update(Volunteer).where(Volunteer.id == volunteer_id).values(locale=locale)
+            )
+
+    async def count(self) -> int:
+        """How many volunteers are registered."""
+        async with self._db.read() as session:
+            return int((await session.execute(select(func.count(Volunteer.id)))).scalar_one())

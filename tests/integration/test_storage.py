@@ -1,0 +1,162 @@
+"""Storage on real databases: SQLite always, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.wiring import build_app
+from storage.db import Database, UnsupportedDatabaseError, normalise_url
+from storage.models import Base
+from storage.records import DialogueState, Role
+from tests.harness import Conversation
+
+
+async def test_migrations_produce_exactly_the_models(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    await db.dispose()
+    assert differences == []
+
+
+async def test_upgrade_is_idempotent(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+    await db.upgrade()
+    assert await db.ping()
+    await db.dispose()
+
+
+async def test_identify_registers_once_and_keeps_minimal_data(
+    database_url: str, clock: ManualClock
+) -> None:
+    from storage.volunteers import VolunteerRepository
+
+    db = Database(database_url)
+    await db.upgrade()
+    volunteers = VolunteerRepository(db, clock.now)
+    first = await volunteers.identify("telegram", "1001", "Marie")
+    again = await volunteers.identify("telegram", "1001", "Marie")
+    other_platform = await volunteers.identify("discord", "1001", "Marie")
+    assert first == again
+    assert other_platform.id != first.id
+    assert await volunteers.count() == 2
+    await db.dispose()
+
+
+async def test_concurrent_first_messages_create_one_volunteer(
+    database_url: str, clock: ManualClock
+) -> None:
+    from storage.volunteers import VolunteerRepository
+
+    db = Database(database_url)
+    await db.upgrade()
+    volunteers = VolunteerRepository(db, clock.now)
+    results = await asyncio.gather(
+        *(volunteers.identify("telegram", "77", "Jo") for _ in range(20))
+    )
+    assert len({r.id for r in results}) == 1
+    assert await volunteers.count() == 1
+    await db.dispose()
+
+
+async def test_memberships_and_roles(database_url: str, clock: ManualClock) -> None:
+    from storage.associations import AssociationRepository
+    from storage.volunteers import VolunteerRepository
+
+    db = Database(database_url)
+    await db.upgrade()
+    associations = AssociationRepository(db, clock.now)
+    volunteers = VolunteerRepository(db, clock.now)
+    club = await associations.create("club", "Club")
+    other = await associations.create("autre", "Autre")
+    person = await volunteers.identify("console", "1", None)
+    assert await associations.role_of(person.id, club.id) is None
+    assert await associations.join(person.id, club.id) is Role.VOLUNTEER
+    await associations.set_role(person.id, club.id, Role.COORDINATOR)
+    assert await associations.join(person.id, club.id) is Role.COORDINATOR
+    await associations.join(person.id, other.id)
+    memberships = await associations.memberships(person.id)
+    assert [(m.association.slug, m.role) for m in memberships] == [
+        ("club", Role.COORDINATOR),
+        ("autre", Role.VOLUNTEER),
+    ]
+    await db.dispose()
+
+
+async def test_dialogue_state_survives_a_restart(
+    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> None:
+    first = await build_app(settings_for(database_url), clock=clock)
+    person = await first.services.volunteers.identify("console", "9", None)
+    state = DialogueState("mission-create", "title", {"draft": {"places": 3, "titre": "Été"}})
+    await first.services.conversations.save(person.id, "console:9", state)
+    await first.close()
+
+    second = await build_app(settings_for(database_url), clock=clock)
+    assert await second.services.conversations.get(person.id, "console:9") == state
+    assert await second.services.conversations.clear(person.id, "console:9")
+    assert await second.services.conversations.get(person.id, "console:9") is None
+    await second.close()
+
+
+async def test_stale_dialogue_is_forgotten(
+    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> None:
+    from datetime import timedelta
+
+    app = await build_app(settings_for(database_url), clock=clock)
+    person = await app.services.volunteers.identify("console", "9", None)
+    await app.services.conversations.save(person.id, "c", DialogueState("d", "s"))
+    clock.advance(timedelta(days=3))
+    assert await app.services.conversations.get(person.id, "c") is None
+    await app.close()
+
+
+async def test_demo_association_is_seeded_once(
+    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> None:
+    for _ in range(2):
+        app = await build_app(settings_for(database_url), clock=clock)
+        assert await app.services.associations.count() == 1
+        await app.close()
+
+
+async def test_whole_conversation_on_each_backend(
+    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> None:
+    app = await build_app(settings_for(database_url), clock=clock)
+    person = Conversation(app.dispatcher)
+    await person.send("/start")
+    assert "Bonjour Marie" in person.text
+    await person.send("/langue en")
+    await person.send("/help")
+    assert "Here is what I can do" in person.text
+    await app.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/db", "oracle://x", "not a url at all"])
+def test_unsupported_urls_are_rejected(url: str) -> None:
+    with pytest.raises(UnsupportedDatabaseError):
+        normalise_url(url)
+
+
+def test_sqlite_directory_is_created(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "x.db"
+    Database(f"sqlite:///{target}")
+    assert target.parent.is_dir()
