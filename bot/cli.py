@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import kb_cli
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.config import ConfigError, Settings, load_settings
 from bot.wiring import build_app
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations")
+    kb_cli.add_arguments(commands)
     return parser
 
 
@@ -137,6 +139,10 @@ async def _db_upgrade(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``entraide`` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "ask":
+        return kb_cli.run_ask(args)
+    if args.command == "kb":
+        return kb_cli.run_kb_check(args)
     try:
         settings = load_settings()
     except ConfigError as exc:

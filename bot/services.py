@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
+from knowledge.service import KnowledgeBase
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.kb_questions import KbQuestionRepository
 from storage.volunteers import VolunteerRepository
 
 
@@ -24,3 +26,5 @@ class Services:
     volunteers: VolunteerRepository
     associations: AssociationRepository
     conversations: ConversationRepository
+    knowledge: KnowledgeBase
+    kb_questions: KbQuestionRepository

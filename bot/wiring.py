@@ -12,11 +12,13 @@ from bot.demo import seed_demo_if_empty
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
 from bot.services import Services
-from handlers import cancel, language
+from handlers import ask, cancel, kb_admin, language
 from handlers import help as help_menu
+from knowledge.service import KnowledgeBase
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.kb_questions import KbQuestionRepository
 from storage.volunteers import VolunteerRepository
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     help_menu.register,
     language.register,
     cancel.register,
+    ask.register,
+    kb_admin.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
 
@@ -54,6 +58,7 @@ async def build_app(
     if migrate:
         await db.upgrade()
     catalogue = Catalogue.load(default_locale=settings.default_locale)
+    knowledge, _ = KnowledgeBase.load(settings.knowledge_dir)
     services = Services(
         settings=settings,
         clock=clock,
@@ -62,6 +67,8 @@ async def build_app(
         volunteers=VolunteerRepository(db, clock.now),
         associations=AssociationRepository(db, clock.now),
         conversations=ConversationRepository(db, clock.now),
+        knowledge=knowledge,
+        kb_questions=KbQuestionRepository(db, clock.now),
     )
     dispatcher = Dispatcher(services)
     for register in FEATURES:

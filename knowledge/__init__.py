@@ -1,0 +1,1 @@
+"""Tutorials in Markdown, their validation, and the matcher that finds the right one."""

@@ -122,3 +122,32 @@ class ConversationState(Base):
     step: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class KbQuestion(Base):
+    """A question asked to the knowledge base, what the bot did, and whether it helped.
+
+    Kept so that coordinators can see what is missing (``/kb manquants``); the asker is
+    recorded only so that nobody else can give feedback in their name.
+    """
+
+    __tablename__ = "kb_questions"
+    __table_args__ = (Index("ix_kb_questions_association_created", "association_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE")
+    )
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(500))
+    lang: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``answer``, ``suggestions`` or ``none``."""
+    tutorial_id: Mapped[str | None] = mapped_column(String(80))
+    """The tutorial shown: the answer, or the suggestion the person picked."""
+    suggestions: Mapped[list[str]] = mapped_column(JSON)
+    helpful: Mapped[bool | None] = mapped_column()
+    wants_human: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

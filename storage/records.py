@@ -47,3 +47,30 @@ class DialogueState:
     dialogue: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class KbQuestionRecord:
+    """A question asked to the knowledge base and what became of it."""
+
+    id: int
+    association_id: int | None
+    volunteer_id: int | None
+    text: str
+    lang: str
+    outcome: str
+    tutorial_id: str | None
+    suggestions: tuple[str, ...]
+    helpful: bool | None
+    wants_human: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MissingTopic:
+    """Questions the knowledge base did not answer well, grouped."""
+
+    example: str
+    count: int
+    unanswered: int
+    unhelpful: int
+    wanted_human: int

@@ -1,0 +1,161 @@
+"""Text normalisation shared by the index and the queries.
+
+Pipeline: fold (case, accents with :mod:`unicodedata`, ligatures, punctuation, elisions) →
+expand SMS forms → correct typos against the known vocabulary (queries only) → join
+multi-word terms → drop stop words (negations are kept) → light stemming → shared concepts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from knowledge.lexicon import (
+    COMMON_WORDS,
+    CONCEPTS,
+    ENGLISH_MARKERS,
+    FRENCH_MARKERS,
+    NEGATIONS,
+    PHRASES,
+    SMS_FORMS,
+    STOP_WORDS,
+)
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SUFFIXES = (
+    "erions",
+    "eriez",
+    "erons",
+    "eront",
+    "erait",
+    "erais",
+    "erez",
+    "erai",
+    "aient",
+    "ions",
+    "iez",
+    "ing",
+    "ant",
+    "ees",
+    "ent",
+    "ee",
+    "er",
+    "ez",
+    "es",
+    "ed",
+    "e",
+)
+MIN_STEM = 3
+MIN_CORRECTED = 5
+"""Shorter words are too easily bent into another word: they are never corrected."""
+CORRECTION_CUTOFF = 86
+CORRECTION_CACHE_LIMIT = 50_000
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII words separated by single spaces: accents, punctuation and
+    apostrophes (hence French elisions: ``l'adresse`` → ``l adresse``) are gone."""
+    lowered = text.lower().translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", stripped).strip()
+
+
+def stem(word: str) -> str:
+    """A light stemmer for French and English: plural, then one verb or adjective ending."""
+    if len(word) <= MIN_STEM or word.isdigit():
+        return word
+    if word[-1] in "sx" and len(word) > MIN_STEM + 1 and not word.endswith("ss"):
+        word = word[:-1]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("y"):
+        word = word[:-1] + "i"
+    return word
+
+
+def detect_language(text: str, default: str) -> str:
+    """``en`` or ``fr`` from function words; ``default`` when the text does not tell."""
+    words = fold(text).split()
+    english = sum(1 for w in words if w in ENGLISH_MARKERS)
+    french = sum(1 for w in words if w in FRENCH_MARKERS)
+    if english >= 2 and english > french:
+        return "en"
+    if french >= 2 and french > english:
+        return "fr"
+    return default
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
+
+
+class Normaliser:
+    """Turns text into concept tokens. Build once; :meth:`learn` the indexed vocabulary so
+    that queries' typos can be corrected towards words the knowledge base really uses."""
+
+    def __init__(self) -> None:
+        self._phrases = _phrase_pattern(PHRASES)
+        self._concept_of: dict[str, str] = {}
+        for concept, words in CONCEPTS.items():
+            for word in (concept, *words):
+                self._concept_of.setdefault(stem(word), concept)
+        self._known: set[str] = set(STOP_WORDS) | set(SMS_FORMS) | set(COMMON_WORDS)
+        for text in (*SMS_FORMS.values(), *PHRASES, *PHRASES.values()):
+            self._known.update(text.split())
+        for words in CONCEPTS.values():
+            self._known.update(words)
+        self._vocabulary: list[str] = []
+        self._corrections: dict[str, str] = {}
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Add the words of indexed texts to the vocabulary used to correct typos."""
+        for text in texts:
+            self._known.update(self._expand(fold(text)).split())
+        self._vocabulary = sorted(
+            w
+            for w in self._known
+            if len(w) >= MIN_CORRECTED and not w.isdigit() and w not in COMMON_WORDS
+        )
+        self._corrections.clear()
+
+    @staticmethod
+    def _expand(folded: str) -> str:
+        return " ".join(SMS_FORMS.get(word, word) for word in folded.split())
+
+    def _correct(self, word: str) -> str:
+        if word in self._known or len(word) < MIN_CORRECTED or word.isdigit():
+            return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        cutoff = CORRECTION_CUTOFF
+        found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        corrected = SMS_FORMS.get(found[0], found[0]) if found else word
+        if len(self._corrections) < CORRECTION_CACHE_LIMIT:
+            self._corrections[word] = corrected
+        return corrected
+
+    def tokens(self, text: str, *, correct: bool = False) -> list[str]:
+        """Concept tokens of ``text``, in order, stop words dropped, negations kept."""
+        words = self._expand(fold(text)).split()
+        if correct:
+            words = [self._correct(w) for w in words]
+        joined = self._phrases.sub(lambda m: PHRASES[m.group(0)], " ".join(words))
+        result: list[str] = []
+        for word in joined.split():
+            if word in NEGATIONS:
+                result.append(word)
+                continue
+            if word in STOP_WORDS or len(word) < 2:
+                continue
+            stemmed = stem(word)
+            result.append(self._concept_of.get(stemmed, stemmed))
+        return result

@@ -1,0 +1,167 @@
+"""Questions asked to the knowledge base, their feedback, and what coordinators should write."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+
+from storage.db import Database
+from storage.models import KbQuestion
+from storage.records import KbQuestionRecord, MissingTopic
+
+MAX_STORED_TEXT = 500
+_GROUPING = re.compile(r"[^a-z0-9]+")
+
+
+class Feedback(StrEnum):
+    """What became of a feedback press."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"
+    REFUSED = "refused"
+    """Unknown question, or not the asker's."""
+
+
+def _record(row: KbQuestion) -> KbQuestionRecord:
+    return KbQuestionRecord(
+        id=row.id,
+        association_id=row.association_id,
+        volunteer_id=row.volunteer_id,
+        text=row.text,
+        lang=row.lang,
+        outcome=row.outcome,
+        tutorial_id=row.tutorial_id,
+        suggestions=tuple(row.suggestions or ()),
+        helpful=row.helpful,
+        wants_human=row.wants_human,
+    )
+
+
+def _grouping_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return _GROUPING.sub(" ", plain).strip()
+
+
+class KbQuestionRepository:
+    """Stores each question with its outcome; feedback only from the person who asked."""
+
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    async def record(
+        self,
+        *,
+        association_id: int | None,
+        volunteer_id: int,
+        text: str,
+        lang: str,
+        outcome: str,
+        tutorial_id: str | None,
+        suggestions: list[str],
+    ) -> int:
+        """Store a question; returns its id for the feedback buttons."""
+        async with self._db.write() as session:
+            row = KbQuestion(
+                association_id=association_id,
+                volunteer_id=volunteer_id,
+                text=text[:MAX_STORED_TEXT],
+                lang=lang,
+                outcome=outcome,
+                tutorial_id=tutorial_id,
+                suggestions=suggestions,
+                helpful=None,
+                wants_human=False,
+                created_at=self._now(),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def get(self, question_id: int, volunteer_id: int) -> KbQuestionRecord | None:
+        """The question, only if this volunteer asked it."""
+        async with self._db.read() as session:
+            row = await session.get(KbQuestion, question_id)
+            if row is None or row.volunteer_id != volunteer_id:
+                return None
+            return _record(row)
+
+    async def set_helpful(self, question_id: int, volunteer_id: int, helpful: bool) -> Feedback:
+        """Record "did this help?"; a second press changes nothing."""
+        async with self._db.write() as session:
+            row = await session.get(KbQuestion, question_id)
+            if row is None or row.volunteer_id != volunteer_id:
+                return Feedback.REFUSED
+            if row.helpful is not None:
+                return Feedback.ALREADY
+            row.helpful = helpful
+            return Feedback.RECORDED
+
+    async def pick(self, question_id: int, volunteer_id: int, tutorial_id: str | None) -> Feedback:
+        """The person chose a suggestion (or, with None, "none of these")."""
+        async with self._db.write() as session:
+            row = await session.get(KbQuestion, question_id)
+            if row is None or row.volunteer_id != volunteer_id:
+                return Feedback.REFUSED
+            row.tutorial_id = tutorial_id
+            if tutorial_id is None:
+                row.helpful = False
+            return Feedback.RECORDED
+
+    async def want_human(self, question_id: int, volunteer_id: int) -> Feedback:
+        """The person asked for a human helper about this question."""
+        async with self._db.write() as session:
+            row = await session.get(KbQuestion, question_id)
+            if row is None or row.volunteer_id != volunteer_id:
+                return Feedback.REFUSED
+            if row.wants_human:
+                return Feedback.ALREADY
+            row.wants_human = True
+            return Feedback.RECORDED
+
+    async def missing(
+        self, association_id: int, *, since: datetime, limit: int = 10
+    ) -> list[MissingTopic]:
+        """The most frequent questions left unanswered, judged unhelpful, or handed to a human."""
+        async with self._db.read() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(KbQuestion)
+                        .where(
+                            KbQuestion.association_id == association_id,
+                            KbQuestion.created_at >= since,
+                            or_(
+                                KbQuestion.outcome == "none",
+                                KbQuestion.helpful.is_(False),
+                                KbQuestion.wants_human.is_(True),
+                            ),
+                        )
+                        .order_by(KbQuestion.created_at.desc())
+                        .limit(2000)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        groups: dict[str, list[KbQuestion]] = {}
+        for row in rows:
+            groups.setdefault(_grouping_key(row.text), []).append(row)
+        topics = [
+            MissingTopic(
+                example=members[0].text,
+                count=len(members),
+                unanswered=sum(m.outcome == "none" for m in members),
+                unhelpful=sum(m.helpful is False for m in members),
+                wanted_human=sum(m.wants_human for m in members),
+            )
+            for members in groups.values()
+        ]
+        topics.sort(key=lambda t: (-t.count, t.example))
+        return topics[:limit]

@@ -1,0 +1,71 @@
+"""Normalisation: accents, elisions, SMS forms, typos, stemming, negations, shared concepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.lexicon import CONCEPTS
+from knowledge.normalise import Normaliser, detect_language, fold, stem
+
+
+@pytest.fixture(scope="module")
+def normaliser() -> Normaliser:
+    n = Normaliser()
+    n.learn(["Joindre un fichier à un e-mail", "Réinitialiser son mot de passe oublié"])
+    return n
+
+
+def test_fold_strips_case_accents_ligatures_and_punctuation() -> None:
+    assert fold("Œuvre à l'École, ÇA VA ?!") == "oeuvre a l ecole ca va"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("envoyer", "envoyé"), ("fichiers", "fichier"), ("envoie", "envoyez"), ("photos", "photo")],
+)
+def test_stemming_conflates_forms(a: str, b: str) -> None:
+    assert stem(fold(a)) == stem(fold(b))
+
+
+def test_sms_forms_and_multiword_terms(normaliser: Normaliser) -> None:
+    assert normaliser.tokens("cmt envoyer une pj") == normaliser.tokens(
+        "comment envoyer une pièce jointe"
+    )
+    assert "motdepasse" in normaliser.tokens("mdp oublié")
+    assert "motdepasse" in normaliser.tokens("j'ai perdu mon mot de passe")
+
+
+def test_english_and_french_meet_in_shared_concepts(normaliser: Normaliser) -> None:
+    assert set(normaliser.tokens("forgot my password")) == set(
+        normaliser.tokens("mot de passe oublié")
+    )
+    assert normaliser.tokens("courriel") == normaliser.tokens("email") == ["mail"]
+
+
+def test_negations_are_kept(normaliser: Normaliser) -> None:
+    assert "pas" in normaliser.tokens("je ne reçois pas mes mails")
+    assert "not" in normaliser.tokens("my camera does not work")
+
+
+def test_typos_are_corrected_towards_known_words_only(normaliser: Normaliser) -> None:
+    assert normaliser.tokens("fichierr", correct=True) == normaliser.tokens("fichier")
+    assert normaliser.tokens("reinitialisr", correct=True) == normaliser.tokens("réinitialiser")
+    # everyday words are not bent into domain words
+    assert normaliser.tokens("film", correct=True) == normaliser.tokens("film")
+    assert normaliser.tokens("tarte", correct=True) == normaliser.tokens("tarte")
+
+
+def test_language_detection() -> None:
+    assert detect_language("how do I send a photo from my phone", "fr") == "en"
+    assert detect_language("comment je fais pour envoyer une photo", "en") == "fr"
+    assert detect_language("wifi", "en") == "en"
+
+
+def test_concepts_do_not_collide() -> None:
+    owners: dict[str, str] = {}
+    for concept, words in CONCEPTS.items():
+        for word in (concept, *words):
+            key = stem(fold(word))
+            assert owners.setdefault(key, concept) == concept, (
+                f"{word} in {concept} and {owners[key]}"
+            )
