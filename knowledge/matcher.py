@@ -33,8 +33,13 @@ NEGATION_WEIGHT = 0.15
 BM25_K1 = 1.2
 BM25_B = 0.5
 RERANK_DEPTH = 12
+COMMON_POSTINGS = 1000
+COMMON_SHARE = 0.1
+"""Words in more tutorials than this do not retrieve candidates on their own."""
 TWIN_TITLE_OVERLAP = 0.5
 FULL_COVERAGE = 0.99
+TWIN_TOKEN_SPREAD = 64
+"""Title words shared by more tutorials than this say nothing about twins (keeps it linear)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +136,29 @@ class Matcher:
         for index, tutorial in enumerate(tutorials):
             self._documents.append(self._index(index, tutorial))
         count = max(len(self._documents), 1)
-        self._average_length = sum(d.length for d in self._documents) / count
+        average = sum(d.length for d in self._documents) / count or 1.0
         self._idf = {
             token: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
             for token, posts in self._postings.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        # BM25 term weights are fixed per posting: compute them once, not per question.
+        for token, posts in self._postings.items():
+            idf = self._idf[token]
+            self._postings[token] = [
+                (
+                    index,
+                    idf
+                    * tf
+                    * (BM25_K1 + 1)
+                    / (
+                        tf
+                        + BM25_K1 * (1 - BM25_B + BM25_B * self._documents[index].length / average)
+                    ),
+                )
+                for index, tf in posts
+            ]
+        self._common = max(COMMON_POSTINGS, int(count * COMMON_SHARE))
         self._twins = self._find_twins()
 
     def _find_twins(self) -> dict[str, frozenset[str]]:
@@ -149,7 +171,14 @@ class Matcher:
         for index, document in enumerate(self._documents):
             mine = document.title_tokens
             overlaps: dict[str, float] = {}
-            for other_index in {i for t in mine for i in by_token[t] if i != index}:
+            nearby = {
+                i
+                for t in mine
+                if len(by_token[t]) <= TWIN_TOKEN_SPREAD
+                for i in by_token[t]
+                if i != index
+            }
+            for other_index in nearby:
                 other = self._documents[other_index]
                 if other.tutorial.lang != document.tutorial.lang:
                     union = mine | other.title_tokens
@@ -261,16 +290,19 @@ class Matcher:
         return language, measured
 
     def _bm25(self, query: Sequence[str]) -> dict[int, float]:
+        known = [t for t in query if t in self._postings]
+        rare = [t for t in known if len(self._postings[t]) <= self._common]
         scores: dict[int, float] = defaultdict(float)
-        for token in query:
-            posts = self._postings.get(token)
-            if not posts:
-                continue
-            idf = self._weight(token)
-            for index, tf in posts:
-                length = self._documents[index].length / self._average_length
-                norm = tf + BM25_K1 * (1 - BM25_B + BM25_B * length)
-                scores[index] += idf * tf * (BM25_K1 + 1) / norm
+        for token in rare or known:
+            for index, weight in self._postings[token]:
+                scores[index] += weight
+        if rare:
+            # Very common words only re-score the candidates the rarer words found.
+            for token in known:
+                if token not in rare:
+                    for index, weight in self._postings[token]:
+                        if index in scores:
+                            scores[index] += weight
         return scores
 
     def _decide(self, ranked: list[Candidate], language: str, top: int) -> MatchResult:
