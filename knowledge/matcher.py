@@ -290,7 +290,7 @@ class Matcher:
         return language, measured
 
     def _bm25(self, query: Sequence[str]) -> dict[int, float]:
-        known = [t for t in query if t in self._postings]
+        known = [t for t in query if t in self._postings and t not in NEGATIONS]
         rare = [t for t in known if len(self._postings[t]) <= self._common]
         scores: dict[int, float] = defaultdict(float)
         for token in rare or known:
