@@ -2,35 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _entraide(
-    args: list[str], tmp_path: Path, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment["ENTRAIDE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'chat.db'}"
-    environment["PYTHONPATH"] = str(ROOT)
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+from tests.e2e.cli import entraide as _entraide
 
 
 def test_piped_chat_shows_help_in_french_then_switches_to_english(tmp_path: Path) -> None:
@@ -97,4 +71,4 @@ def test_db_upgrade(tmp_path: Path) -> None:
     result = _entraide(["db", "upgrade"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "database is up to date" in result.stdout
-    assert (tmp_path / "chat.db").exists()
+    assert (tmp_path / "entraide.db").exists()

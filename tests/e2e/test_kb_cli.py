@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.cli import entraide as run_cli
 
 
 def entraide(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRAIDE_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["ENTRAIDE_DATABASE_URL"] = f"sqlite:///{cwd / 'cli.db'}"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(list(args), cwd, stdin)
 
 
 def check_shape(obj: dict[str, object]) -> None:
