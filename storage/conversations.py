@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import ConversationState
@@ -13,6 +14,19 @@ from storage.records import DialogueState
 
 DIALOGUE_LIFETIME = timedelta(days=2)
 """A dialogue left alone longer than this is forgotten rather than resumed by surprise."""
+
+
+async def _find(
+    session: AsyncSession, volunteer_id: int, chat_key: str
+) -> ConversationState | None:
+    return (
+        await session.execute(
+            select(ConversationState).where(
+                ConversationState.volunteer_id == volunteer_id,
+                ConversationState.chat_key == chat_key,
+            )
+        )
+    ).scalar_one_or_none()
 
 
 class ConversationRepository:
@@ -25,14 +39,7 @@ class ConversationRepository:
     async def get(self, volunteer_id: int, chat_key: str) -> DialogueState | None:
         """The current dialogue in this chat, if any and not stale."""
         async with self._db.read() as session:
-            row = (
-                await session.execute(
-                    select(ConversationState).where(
-                        ConversationState.volunteer_id == volunteer_id,
-                        ConversationState.chat_key == chat_key,
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await _find(session, volunteer_id, chat_key)
             if row is None or self._now() - row.updated_at > DIALOGUE_LIFETIME:
                 return None
             return DialogueState(dialogue=row.dialogue, step=row.step, data=dict(row.data))
@@ -40,14 +47,7 @@ class ConversationRepository:
     async def save(self, volunteer_id: int, chat_key: str, state: DialogueState) -> None:
         """Start or advance a dialogue (one per volunteer and chat)."""
         async with self._db.write() as session:
-            row = (
-                await session.execute(
-                    select(ConversationState).where(
-                        ConversationState.volunteer_id == volunteer_id,
-                        ConversationState.chat_key == chat_key,
-                    )
-                )
-            ).scalar_one_or_none()
+            row = await _find(session, volunteer_id, chat_key)
             if row is None:
                 row = ConversationState(volunteer_id=volunteer_id, chat_key=chat_key)
                 session.add(row)

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import KbQuestion
@@ -46,6 +47,12 @@ def _grouping_key(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(c for c in folded if not unicodedata.combining(c))
     return _GROUPING.sub(" ", plain).strip()
+
+
+async def _owned(session: AsyncSession, question_id: int, volunteer_id: int) -> KbQuestion | None:
+    """The question if this volunteer asked it: nobody acts on someone else's question."""
+    row = await session.get(KbQuestion, question_id)
+    return row if row is not None and row.volunteer_id == volunteer_id else None
 
 
 class KbQuestionRepository:
@@ -87,16 +94,14 @@ class KbQuestionRepository:
     async def get(self, question_id: int, volunteer_id: int) -> KbQuestionRecord | None:
         """The question, only if this volunteer asked it."""
         async with self._db.read() as session:
-            row = await session.get(KbQuestion, question_id)
-            if row is None or row.volunteer_id != volunteer_id:
-                return None
-            return _record(row)
+            row = await _owned(session, question_id, volunteer_id)
+            return _record(row) if row else None
 
     async def set_helpful(self, question_id: int, volunteer_id: int, helpful: bool) -> Feedback:
         """Record "did this help?"; a second press changes nothing."""
         async with self._db.write() as session:
-            row = await session.get(KbQuestion, question_id)
-            if row is None or row.volunteer_id != volunteer_id:
+            row = await _owned(session, question_id, volunteer_id)
+            if row is None:
                 return Feedback.REFUSED
             if row.helpful is not None:
                 return Feedback.ALREADY
@@ -106,8 +111,8 @@ class KbQuestionRepository:
     async def pick(self, question_id: int, volunteer_id: int, tutorial_id: str | None) -> Feedback:
         """The person chose a suggestion (or, with None, "none of these")."""
         async with self._db.write() as session:
-            row = await session.get(KbQuestion, question_id)
-            if row is None or row.volunteer_id != volunteer_id:
+            row = await _owned(session, question_id, volunteer_id)
+            if row is None:
                 return Feedback.REFUSED
             row.tutorial_id = tutorial_id
             if tutorial_id is None:
@@ -117,8 +122,8 @@ class KbQuestionRepository:
     async def want_human(self, question_id: int, volunteer_id: int) -> Feedback:
         """The person asked for a human helper about this question."""
         async with self._db.write() as session:
-            row = await session.get(KbQuestion, question_id)
-            if row is None or row.volunteer_id != volunteer_id:
+            row = await _owned(session, question_id, volunteer_id)
+            if row is None:
                 return Feedback.REFUSED
             if row.wants_human:
                 return Feedback.ALREADY
