@@ -33,24 +33,21 @@ class KnowledgeBase:
     def load(cls, directory: Path) -> tuple[KnowledgeBase, ReloadReport]:
         """Build the index synchronously (at start-up)."""
         base = cls(directory)
-        return base, base._install(load_directory(directory))
-
-    def _install(self, loaded: LoadResult) -> ReloadReport:
-        for problem in loaded.problems:
-            log.warning("skipped tutorial %s", problem)
-        self._matcher = Matcher(loaded.tutorials)
-        self._by_id = {t.id: t for t in loaded.tutorials}
-        log.info("knowledge base: %d tutorials from %s", len(loaded.tutorials), self.directory)
-        return ReloadReport(len(loaded.tutorials), loaded.problems)
+        loaded = load_directory(directory)
+        return base, base._swap(loaded, Matcher(loaded.tutorials))
 
     async def reload(self) -> ReloadReport:
         """Re-read the directory in a worker thread, then switch to the new index at once."""
         loaded = await asyncio.to_thread(load_directory, self.directory)
         matcher = await asyncio.to_thread(Matcher, loaded.tutorials)
+        return self._swap(loaded, matcher)
+
+    def _swap(self, loaded: LoadResult, matcher: Matcher) -> ReloadReport:
         for problem in loaded.problems:
             log.warning("skipped tutorial %s", problem)
         self._matcher = matcher
         self._by_id = {t.id: t for t in loaded.tutorials}
+        log.info("knowledge base: %d tutorials from %s", len(loaded.tutorials), self.directory)
         return ReloadReport(len(loaded.tutorials), loaded.problems)
 
     def match(self, question: str, lang: str) -> MatchResult:
