@@ -84,7 +84,6 @@ SMS_FORMS: dict[str, str] = {
     "chui": "je suis",
     "jpeux": "je peux",
     "jpx": "je peux",
-    "peux": "peux",
     "ke": "que",
     "koi": "quoi",
     "kel": "quel",

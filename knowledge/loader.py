@@ -29,7 +29,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_FILE_BYTES = 64 * 1024
 MAX_BODY_CHARS = 3500
 """A tutorial is sent as one chat message; Telegram allows 4,096 characters."""
-KNOWN_FIELDS = {"id", "title", "lang", "category", "tags", "questions"}
 
 
 @dataclass(frozen=True, slots=True)
