@@ -14,6 +14,14 @@ from storage.kb_questions import Feedback
 PREFIX = "kb"
 
 
+def _human_button(question_id: int) -> Button:
+    return Button(msg("ask.button_human"), f"{PREFIX}:h:{question_id}")
+
+
+def _stale() -> list[Reply]:
+    return [Reply(text=msg("error.stale_button"))]
+
+
 def _tutorial_reply(ctx: Context, tutorial: Tutorial, question_id: int) -> Reply:
     parts = [msg("ask.answer", title=tutorial.title, body=Msg.text(tutorial.body))]
     if tutorial.lang != ctx.locale:
@@ -26,7 +34,7 @@ def _tutorial_reply(ctx: Context, tutorial: Tutorial, question_id: int) -> Reply
                 Button(msg("ask.button_yes"), f"{PREFIX}:y:{question_id}"),
                 Button(msg("ask.button_no"), f"{PREFIX}:n:{question_id}"),
             ),
-            (Button(msg("ask.button_human"), f"{PREFIX}:h:{question_id}"),),
+            (_human_button(question_id),),
         ),
     )
 
@@ -34,10 +42,7 @@ def _tutorial_reply(ctx: Context, tutorial: Tutorial, question_id: int) -> Reply
 def _no_answer(question_id: int, help_button: Button) -> Reply:
     return Reply(
         text=msg("ask.no_answer"),
-        buttons=(
-            (Button(msg("ask.button_human"), f"{PREFIX}:h:{question_id}"),),
-            (help_button,),
-        ),
+        buttons=((_human_button(question_id),), (help_button,)),
     )
 
 
@@ -90,7 +95,7 @@ def register(dispatcher: Dispatcher) -> None:
         """Feedback, a picked suggestion, "none of these", or "talk to a person"."""
         parsed = _parse(ctx.payload)
         if parsed is None:
-            return [Reply(text=msg("error.stale_button"))]
+            return _stale()
         action, question_id, extra = parsed
         services = ctx.services
         questions = services.kb_questions
@@ -98,7 +103,7 @@ def register(dispatcher: Dispatcher) -> None:
         if action in {"y", "n"}:
             outcome = await questions.set_helpful(question_id, volunteer, action == "y")
             if outcome is Feedback.REFUSED:
-                return [Reply(text=msg("error.stale_button"))]
+                return _stale()
             if outcome is Feedback.ALREADY:
                 return [Reply(text=msg("ask.already"))]
             if action == "y":
@@ -106,23 +111,23 @@ def register(dispatcher: Dispatcher) -> None:
             return [
                 Reply(
                     text=msg("ask.thanks_no"),
-                    buttons=((Button(msg("ask.button_human"), f"{PREFIX}:h:{question_id}"),),),
+                    buttons=((_human_button(question_id),),),
                 )
             ]
         if action == "h":
             outcome = await questions.want_human(question_id, volunteer)
             if outcome is Feedback.REFUSED:
-                return [Reply(text=msg("error.stale_button"))]
+                return _stale()
             return [Reply(text=msg("ask.human_noted"))]
         if action == "x":
             if await questions.pick(question_id, volunteer, None) is Feedback.REFUSED:
-                return [Reply(text=msg("error.stale_button"))]
+                return _stale()
             return [_no_answer(question_id, dispatcher.help_button())]
         if action == "s" and extra.isdigit():
             record = await questions.get(question_id, volunteer)
             index = int(extra)
             if record is None or index >= len(record.suggestions):
-                return [Reply(text=msg("error.stale_button"))]
+                return _stale()
             tutorial = services.knowledge.get(record.suggestions[index])
             if tutorial is None:
                 return [
@@ -130,7 +135,7 @@ def register(dispatcher: Dispatcher) -> None:
                 ]
             await questions.pick(question_id, volunteer, tutorial.id)
             return [_tutorial_reply(ctx, tutorial, question_id)]
-        return [Reply(text=msg("error.stale_button"))]
+        return _stale()
 
     dispatcher.on_text(on_text)
     dispatcher.command(["question", "ask"], question_command)
