@@ -7,8 +7,9 @@
 The CSV has columns ``question,expected,lang,style``; an empty ``expected`` means the question
 must get no answer. Metrics:
 
-- top-1: on-topic questions answered confidently with the expected tutorial;
-- ranked top-1: the expected tutorial is first of answer-then-suggestions (answered or not);
+- top-1: the expected tutorial is first of answer-then-suggestions (what the volunteer sees
+  first, as the answer or as the first "did you mean" button);
+- answered top-1: on-topic questions answered confidently with the expected tutorial;
 - recall@3: the expected tutorial is among the answer and the first suggestions (3 in all);
 - MRR over that same list;
 - off-topic answered: share of no-answer questions that got a confident answer;
@@ -24,14 +25,15 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.loader import load_directory  # noqa: E402
-from knowledge.matcher import Matcher  # noqa: E402
+from knowledge.matcher import Matcher, MatchResult  # noqa: E402
 
 SETS = {
     "dev": ROOT / "bench" / "data" / "kb_questions.csv",
@@ -48,6 +50,59 @@ class Row:
     style: str
 
 
+@dataclass
+class Report:
+    """Counts over one question set; ratios are properties."""
+
+    on_topic: int = 0
+    ranked_first: int = 0
+    answered_right: int = 0
+    recalled: int = 0
+    reciprocal: float = 0.0
+    off_topic: int = 0
+    off_answered: int = 0
+    answers: int = 0
+    wrong: int = 0
+    by_style: Counter[str] = field(default_factory=Counter)
+    style_total: Counter[str] = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+
+    def ratio(self, count: float, total: int) -> float:
+        return count / max(total, 1)
+
+    @property
+    def top1(self) -> float:
+        return self.ratio(self.ranked_first, self.on_topic)
+
+    @property
+    def answered_top1(self) -> float:
+        return self.ratio(self.answered_right, self.on_topic)
+
+    @property
+    def recall3(self) -> float:
+        return self.ratio(self.recalled, self.on_topic)
+
+    @property
+    def mrr(self) -> float:
+        return self.ratio(self.reciprocal, self.on_topic)
+
+    @property
+    def off_topic_answered(self) -> float:
+        return self.ratio(self.off_answered, self.off_topic)
+
+    @property
+    def wrong_answers(self) -> float:
+        return self.ratio(self.wrong, self.answers)
+
+    def summary(self) -> str:
+        return (
+            f"top1={self.top1:.3f} answered_top1={self.answered_top1:.3f}"
+            f" recall_at_3={self.recall3:.3f} mrr={self.mrr:.3f}"
+            f" offtopic_answered={self.off_topic_answered:.3f}"
+            f" wrong_answers={self.wrong_answers:.3f}"
+        )
+
+
 def read_rows(path: Path) -> list[Row]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [
@@ -61,8 +116,41 @@ def read_rows(path: Path) -> list[Row]:
         ]
 
 
+def score(rows: Sequence[Row], results: Sequence[MatchResult]) -> Report:
+    """Compare each result with the row's expected tutorial."""
+    report = Report()
+    for row, result in zip(rows, results, strict=True):
+        ranking = ([result.answer] if result.answer else []) + list(result.suggestions)
+        ids = [c.tutorial.id for c in ranking][:3]
+        answered = result.answer.tutorial.id if result.answer else None
+        if answered is not None:
+            report.answers += 1
+            report.wrong += answered != row.expected
+        if not row.expected:
+            report.off_topic += 1
+            report.off_answered += answered is not None
+            if answered is not None:
+                report.misses.append(f"OFF-TOPIC ANSWERED {row.question!r} -> {answered}")
+            continue
+        report.on_topic += 1
+        report.style_total[row.style] += 1
+        report.answered_right += answered == row.expected
+        if ids and ids[0] == row.expected:
+            report.ranked_first += 1
+            report.by_style[row.style] += 1
+        else:
+            shown = f"answer {answered}" if answered else "no answer"
+            report.misses.append(
+                f"MISS [{row.style}] {row.question!r}: want {row.expected}, got {shown}, {ids}"
+            )
+        if row.expected in ids:
+            report.recalled += 1
+            report.reciprocal += 1 / (ids.index(row.expected) + 1)
+    return report
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--set", default="dev", help="dev, heldout, or a CSV path")
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
     parser.add_argument("--errors", action="store_true", help="list every miss")
@@ -78,63 +166,31 @@ def main() -> int:
     build_ms = (time.perf_counter() - started) * 1000
 
     latencies: list[float] = []
-    on_topic = correct = ranked_first = recalled = 0
-    reciprocal = 0.0
-    off_topic = off_answered = answers = wrong = 0
-    by_style: Counter[str] = Counter()
-    style_total: Counter[str] = Counter()
-    misses: list[str] = []
+    results: list[MatchResult] = []
     for row in rows:
         t0 = time.perf_counter()
-        result = matcher.match(row.question, row.lang)
+        results.append(matcher.match(row.question, row.lang))
         latencies.append((time.perf_counter() - t0) * 1000)
-        ranking = ([result.answer] if result.answer else []) + list(result.suggestions)
-        ids = [c.tutorial.id for c in ranking][:3]
-        answered = result.answer.tutorial.id if result.answer else None
-        if answered is not None:
-            answers += 1
-            wrong += answered != row.expected
-        if not row.expected:
-            off_topic += 1
-            off_answered += answered is not None
-            if answered is not None:
-                misses.append(f"OFF-TOPIC ANSWERED {row.question!r} -> {answered}")
-            continue
-        on_topic += 1
-        style_total[row.style] += 1
-        if answered == row.expected:
-            correct += 1
-            by_style[row.style] += 1
-        else:
-            got = answered or f"(no answer; suggested {ids})"
-            misses.append(f"MISS [{row.style}] {row.question!r}: want {row.expected}, got {got}")
-        ranked_first += bool(ids) and ids[0] == row.expected
-        if row.expected in ids:
-            recalled += 1
-            reciprocal += 1 / (ids.index(row.expected) + 1)
+    report = score(rows, results)
 
     if args.errors:
-        print("\n".join(misses))
+        print("\n".join(report.misses))
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     median = statistics.median(latencies)
     qps = len(latencies) / (sum(latencies) / 1000)
     print(
         f"set={path.name} tutorials={len(matcher.tutorials)} phrasings={matcher.phrasing_count}"
-        f" questions={len(rows)} on_topic={on_topic} off_topic={off_topic}"
+        f" questions={len(rows)} on_topic={report.on_topic} off_topic={report.off_topic}"
         f" index_build_ms={build_ms:.0f}"
     )
     print(
         "per style top-1: "
-        + ", ".join(f"{s}={by_style[s] / n:.2f}" for s, n in sorted(style_total.items()))
+        + ", ".join(
+            f"{s}={report.by_style[s] / n:.2f}" for s, n in sorted(report.style_total.items())
+        )
     )
-    print(
-        f"top1={correct / max(on_topic, 1):.3f} ranked_top1={ranked_first / max(on_topic, 1):.3f}"
-        f" recall_at_3={recalled / max(on_topic, 1):.3f} mrr={reciprocal / max(on_topic, 1):.3f}"
-        f" offtopic_answered={off_answered / max(off_topic, 1):.3f}"
-        f" wrong_answers={wrong / max(answers, 1):.3f}"
-        f" qps={qps:.0f} median_ms={median:.3f} p99_ms={p99:.3f}"
-    )
+    print(f"{report.summary()} qps={qps:.0f} median_ms={median:.3f} p99_ms={p99:.3f}")
     return 0
 
 

@@ -46,7 +46,7 @@ def _candidate(candidate: Candidate) -> dict[str, Any]:
     return {
         "id": candidate.tutorial.id,
         "title": candidate.tutorial.title,
-        "score": float(candidate.score),
+        "score": float(candidate.confidence),
     }
 
 
@@ -62,14 +62,15 @@ def _as_text(question: str, result: MatchResult) -> str:
     lines = [f"question: {question}"]
     if result.answer:
         lines.append(
-            f"answer: {result.answer.tutorial.id} ({result.answer.score:.2f}) "
+            f"answer: {result.answer.tutorial.id} ({result.answer.confidence:.2f}) "
             f"{result.answer.tutorial.title}"
         )
     else:
         lines.append("answer: none")
     for candidate in result.suggestions:
         lines.append(
-            f"  maybe: {candidate.tutorial.id} ({candidate.score:.2f}) {candidate.tutorial.title}"
+            f"  maybe: {candidate.tutorial.id} ({candidate.confidence:.2f}) "
+            f"{candidate.tutorial.title}"
         )
     return "\n".join(lines)
 

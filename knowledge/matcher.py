@@ -1,16 +1,18 @@
 """Finds the tutorial that answers a question, or honestly finds none.
 
-Three signals, all over the concept tokens of :mod:`knowledge.normalise`:
+Retrieval is **BM25** over each tutorial's fields (title, alternate questions and tags weigh
+more than the body), from an inverted index built once. The best few candidates are then
+measured (:data:`FEATURES`): how much of the question a tutorial accounts for (*coverage*, where
+words the knowledge base has never seen count fully against it: that is what turns away "la
+recette des crêpes"), how much of one of the tutorial's own phrasings the question contains,
+**rapidfuzz** similarity between the question and each phrasing (``token_sort_ratio`` and
+``token_set_ratio`` over normalised tokens), relative BM25 and the asker's language.
 
-- **BM25** over each tutorial's fields (title, alternate questions and tags weigh more than the
-  body), from an inverted index, to retrieve and rank candidates;
-- **coverage**: the share of the question's information (IDF-weighted) that the tutorial's
-  words account for. Words the knowledge base has never seen count fully against it, which is
-  what turns away "la recette des crêpes" and near misses such as "envoyer un colis";
-- **fuzzy** similarity (rapidfuzz) between the question and the tutorial's phrasings, for the
-  few best candidates only, so the cost does not grow with the size of the base.
-
-The blend decides between a confident answer, "did you mean" suggestions, or nothing.
+A linear model over those measurements ranks the candidates; a logistic model over the best
+candidate's score, its lead over the next different tutorial and its coverage gives the
+probability that it is right. Both are fitted by ``bench/fit_matcher.py`` on the development
+questions and checked on the held-out ones; the decision is a confident answer, "did you mean"
+suggestions, or nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ BODY_ONLY_CREDIT = 0.6
 NEGATION_WEIGHT = 0.15
 BM25_K1 = 1.2
 BM25_B = 0.5
-RERANK_DEPTH = 12
+RERANK_DEPTH = 15
 COMMON_POSTINGS = 1000
 COMMON_SHARE = 0.1
 """Words in more tutorials than this do not retrieve candidates on their own."""
@@ -40,54 +42,99 @@ TWIN_TITLE_OVERLAP = 0.5
 FULL_COVERAGE = 0.99
 TWIN_TOKEN_SPREAD = 64
 """Title words shared by more tutorials than this say nothing about twins (keeps it linear)."""
+EVIDENCE_FULL = 7.0
+"""Matched information (sum of IDF) at which the evidence signal saturates."""
+
+FEATURES = (
+    "bm25_share",
+    "bm25_log",
+    "coverage",
+    "key_coverage",
+    "phrasing_coverage",
+    "fuzzy_sort",
+    "fuzzy_set",
+    "same_language",
+    "title_coverage",
+    "evidence",
+    "body_coverage",
+    "phrasing_recall",
+)
+"""What is measured for each candidate, in the order of :attr:`Model.rank_weights`."""
+
+CONFIDENCE_FEATURES = (
+    "bias",
+    "score",
+    "lead",
+    "coverage",
+    "key_coverage",
+    "phrasing_coverage",
+    "fuzzy_sort",
+    "fuzzy_set",
+    "unknown",
+)
+"""What the confidence model reads, in the order of :attr:`Model.confidence_weights`."""
 
 
 @dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Blend weights and decision thresholds over the blended score (0 to about 1)."""
+class Model:
+    """Fitted weights and decision thresholds (see ``bench/fit_matcher.py``)."""
 
-    answer: float = 0.74
-    margin: float = 0.10
-    suggest: float = 0.38
-    coverage_weight: float = 0.14
-    evidence_weight: float = 0.12
-    fuzzy_weight: float = 0.39
-    bm25_weight: float = 0.23
-    language_bonus: float = 0.07
-    evidence_full: float = 7.0
-    """Matched information (sum of IDF) at which the evidence signal saturates."""
+    rank_weights: tuple[float, ...]
+    confidence_weights: tuple[float, ...]
+    answer: float
+    """A candidate is answered when its probability of being right reaches this."""
+    suggest: float
+    """A candidate is suggested when its probability reaches this."""
+
+
+DEFAULT_MODEL = Model(
+    rank_weights=(
+        2.202,
+        2.885,
+        -0.733,
+        0.713,
+        0.918,
+        4.219,
+        3.456,
+        3.181,
+        1.637,
+        0.418,
+        0.576,
+        -0.992,
+    ),
+    confidence_weights=(-10.617, 0.384, 2.563, -0.07, 0.818, -0.179, 3.112, 2.787, -0.72),
+    answer=0.93,
+    suggest=0.11,
+)
 
 
 @dataclass(frozen=True, slots=True)
-class Features:
-    """What the matcher measured for one candidate tutorial."""
+class Measures:
+    """What the matcher measured for one candidate tutorial (see :data:`FEATURES`)."""
 
     tutorial: Tutorial
-    coverage: float
-    evidence: float
-    fuzzy: float
-    bm25: float
-    same_language: bool
+    values: tuple[float, ...]
+    unknown: float
+    """Share of the question's information in words the knowledge base has never seen."""
 
-    def score(self, weights: Thresholds) -> float:
-        """The blended score under ``weights``."""
-        return (
-            weights.coverage_weight * self.coverage
-            + weights.evidence_weight * min(self.evidence / weights.evidence_full, 1.0)
-            + weights.fuzzy_weight * self.fuzzy
-            + weights.bm25_weight * self.bm25
-            + (weights.language_bonus if self.same_language else 0.0)
-        )
+    def rank_score(self, model: Model) -> float:
+        """The candidate's ranking score under ``model``."""
+        return sum(w * v for w, v in zip(model.rank_weights, self.values, strict=True))
+
+    def value(self, name: str) -> float:
+        """One measurement by its name in :data:`FEATURES`."""
+        return self.values[FEATURES.index(name)]
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A tutorial and how well it fits the question."""
+    """A tutorial, its ranking score and the probability that it answers the question."""
 
     tutorial: Tutorial
     score: float
+    confidence: float
     coverage: float
-    fuzzy: float
+    """Share of the question's information this tutorial accounts for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +160,29 @@ class _Document:
     key_tokens: frozenset[str]
     body_tokens: frozenset[str]
     phrasings: tuple[str, ...]
+    phrasing_tokens: tuple[tuple[str, ...], ...]
     length: float
+
+
+def confidence_inputs(score: float, rival: float, measures: Measures) -> tuple[float, ...]:
+    """The confidence model's inputs (see :data:`CONFIDENCE_FEATURES`); ``rival`` is the score
+    of the best different tutorial (0 when there is none). The lead is relative, in [0, 1]."""
+    lead = (score - rival) / score if score > 0 else 0.0
+    return (
+        1.0,
+        score,
+        max(lead, -1.0),
+        measures.value("coverage"),
+        measures.value("key_coverage"),
+        measures.value("phrasing_coverage"),
+        measures.value("fuzzy_sort"),
+        measures.value("fuzzy_set"),
+        measures.unknown,
+    )
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(value, 40.0), -40.0)))
 
 
 class Matcher:
@@ -123,10 +192,10 @@ class Matcher:
         self,
         tutorials: Sequence[Tutorial],
         *,
-        thresholds: Thresholds | None = None,
+        model: Model | None = None,
         normaliser: Normaliser | None = None,
     ) -> None:
-        self.thresholds = thresholds or Thresholds()
+        self.model = model or DEFAULT_MODEL
         self.normaliser = normaliser or Normaliser()
         self.normaliser.learn(
             text for t in tutorials for text in (t.title, *t.questions, *t.tags, t.body)
@@ -203,11 +272,15 @@ class Matcher:
         """How many phrasings (titles and alternate questions) are indexed."""
         return sum(len(d.phrasings) for d in self._documents)
 
+    def twins_of(self, tutorial_id: str) -> frozenset[str]:
+        """The same tutorial in the other language, if the base has it."""
+        return self._twins.get(tutorial_id, frozenset())
+
     def _index(self, index: int, tutorial: Tutorial) -> _Document:
         tokens = self.normaliser.tokens
         weighted: defaultdict[str, float] = defaultdict(float)
         key: set[str] = set()
-        phrasings: list[str] = []
+        phrasings: list[tuple[str, ...]] = []
         fields: list[tuple[str, str]] = [("title", tutorial.title)]
         fields += [("question", q) for q in tutorial.questions]
         fields += [("tag", tag) for tag in tutorial.tags]
@@ -217,7 +290,7 @@ class Matcher:
             for token in field_tokens:
                 weighted[token] += FIELD_WEIGHTS[field]
             if field != "tag" and field_tokens:
-                phrasings.append(" ".join(field_tokens))
+                phrasings.append(tuple(dict.fromkeys(field_tokens)))
         body = tokens(tutorial.body)
         for token in body:
             weighted[token] += FIELD_WEIGHTS["body"]
@@ -228,7 +301,8 @@ class Matcher:
             title_tokens=frozenset(tokens(tutorial.title)),
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
-            phrasings=tuple(phrasings),
+            phrasings=tuple(" ".join(p) for p in phrasings),
+            phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
         )
 
@@ -240,20 +314,45 @@ class Matcher:
     def match(self, question: str, lang: str = "fr", top: int = 3) -> MatchResult:
         """Answer, suggest, or decline. ``lang`` is the asker's locale; a question plainly
         written in the other language is treated as such."""
-        language, features = self.features(question, lang)
-        ranked = sorted(
-            (
-                Candidate(f.tutorial, round(f.score(self.thresholds), 4), f.coverage, f.fuzzy)
-                for f in features
-            ),
-            key=lambda c: c.score,
-            reverse=True,
-        )
-        if not ranked:
-            return MatchResult(None, (), language)
-        return self._decide(ranked, language, top)
+        language, measured = self.measure(question, lang)
+        return self.decide(language, measured, top)
 
-    def features(self, question: str, lang: str = "fr") -> tuple[str, list[Features]]:
+    def decide(self, language: str, measured: Sequence[Measures], top: int = 3) -> MatchResult:
+        """Rank measured candidates and choose between answer, suggestions and nothing."""
+        if not measured:
+            return MatchResult(None, (), language)
+        return self._decide(self.rank(measured), language, top)
+
+    def rank(self, measured: Sequence[Measures]) -> list[Candidate]:
+        """Candidates best first, each with its probability of being the right tutorial."""
+        model = self.model
+        scored = sorted(
+            ((m.rank_score(model), m) for m in measured), key=lambda pair: pair[0], reverse=True
+        )
+        ranked: list[Candidate] = []
+        for position, (score, measures) in enumerate(scored):
+            echoes = self.twins_of(measures.tutorial.id)
+            rival = next(
+                (
+                    other
+                    for index, (other, m) in enumerate(scored)
+                    if index != position and m.tutorial.id not in echoes
+                ),
+                0.0,
+            )
+            inputs = confidence_inputs(score, rival, measures)
+            logit = sum(w * v for w, v in zip(model.confidence_weights, inputs, strict=True))
+            ranked.append(
+                Candidate(
+                    measures.tutorial,
+                    round(score, 4),
+                    round(_sigmoid(logit), 4),
+                    measures.value("coverage"),
+                )
+            )
+        return ranked
+
+    def measure(self, question: str, lang: str = "fr") -> tuple[str, list[Measures]]:
         """The question's language and the measurements for its best few candidates."""
         language = detect_language(question, lang)
         query = list(dict.fromkeys(self.normaliser.tokens(question, correct=True)))
@@ -264,30 +363,49 @@ class Matcher:
             return language, []
         shortlist = sorted(bm25, key=bm25.__getitem__, reverse=True)[:RERANK_DEPTH]
         best_bm25 = bm25[shortlist[0]]
-        total_weight = sum(self._weight(t) for t in query)
+        weights = {t: self._weight(t) for t in query}
+        total = sum(weights.values())
+        unknown = sum(w for t, w in weights.items() if t not in self._postings) / total
         query_text = " ".join(query)
-        measured: list[Features] = []
+        measured: list[Measures] = []
         for index in shortlist:
             document = self._documents[index]
-            found = sum(
-                self._weight(t) * (1.0 if t in document.key_tokens else BODY_ONLY_CREDIT)
-                for t in query
-                if t in document.key_tokens or t in document.body_tokens
+            key = sum(w for t, w in weights.items() if t in document.key_tokens)
+            body_only = sum(
+                w
+                for t, w in weights.items()
+                if t in document.body_tokens and t not in document.key_tokens
             )
-            fuzzy = max(
-                (fuzz.token_sort_ratio(query_text, p) for p in document.phrasings), default=0.0
-            )
-            measured.append(
-                Features(
-                    tutorial=document.tutorial,
-                    coverage=found / total_weight,
-                    evidence=found,
-                    fuzzy=fuzzy / 100,
-                    bm25=bm25[index] / best_bm25,
-                    same_language=document.tutorial.lang == language,
+            found = key + BODY_ONLY_CREDIT * body_only
+            values = (
+                bm25[index] / best_bm25,
+                math.log1p(bm25[index]),
+                found / total,
+                key / total,
+                max((self._share(p, weights) for p in document.phrasing_tokens), default=0.0),
+                max((fuzz.token_sort_ratio(query_text, p) for p in document.phrasings), default=0)
+                / 100,
+                max((fuzz.token_set_ratio(query_text, p) for p in document.phrasings), default=0)
+                / 100,
+                1.0 if document.tutorial.lang == language else 0.0,
+                self._share(tuple(document.title_tokens), weights),
+                min(found / EVIDENCE_FULL, 1.0),
+                sum(w for t, w in weights.items() if t in document.body_tokens) / total,
+                max(
+                    (sum(weights.get(t, 0.0) for t in p) for p in document.phrasing_tokens),
+                    default=0.0,
                 )
+                / total,
             )
+            measured.append(Measures(document.tutorial, values, unknown))
         return language, measured
+
+    def _share(self, phrasing: Sequence[str], query: dict[str, float]) -> float:
+        """How much of a phrasing's information the question contains."""
+        total = sum(self._weight(t) for t in phrasing)
+        if not total:
+            return 0.0
+        return sum(self._weight(t) for t in phrasing if t in query) / total
 
     def _bm25(self, query: Sequence[str]) -> dict[int, float]:
         known = [t for t in query if t in self._postings and t not in NEGATIONS]
@@ -306,13 +424,11 @@ class Matcher:
         return scores
 
     def _decide(self, ranked: list[Candidate], language: str, top: int) -> MatchResult:
-        limits = self.thresholds
+        model = self.model
         best = ranked[0]
-        # The same topic in the other language is not a rival, nor worth suggesting.
-        echoes = self._twins.get(best.tutorial.id, frozenset())
+        echoes = self.twins_of(best.tutorial.id)
         rivals = [c for c in ranked[1:] if c.tutorial.id not in echoes]
-        runner_up = rivals[0].score if rivals else 0.0
-        confident = best.score >= limits.answer and best.score - runner_up >= limits.margin
+        confident = best.confidence >= model.answer
         if rivals and best.coverage >= FULL_COVERAGE and rivals[0].coverage >= FULL_COVERAGE:
             # Every word of the question fits two tutorials: only wording differs, so ask.
             confident = False
@@ -321,13 +437,16 @@ class Matcher:
         ordered: list[Candidate] = []
         shown: set[str] = set()
         for candidate in (*preferred, *others):
-            if candidate.score < limits.suggest or candidate.tutorial.id in shown:
+            if candidate.confidence < model.suggest or candidate.tutorial.id in shown:
                 continue
             ordered.append(candidate)
             shown.add(candidate.tutorial.id)
-            shown.update(self._twins.get(candidate.tutorial.id, ()))
+            shown.update(self.twins_of(candidate.tutorial.id))
         if confident:
-            rest = [c for c in ordered if c.tutorial.id != best.tutorial.id]
-            rest = [c for c in rest if c.tutorial.id not in echoes]
+            rest = [
+                c
+                for c in ordered
+                if c.tutorial.id != best.tutorial.id and c.tutorial.id not in echoes
+            ]
             return MatchResult(best, tuple(rest[:top]), language)
         return MatchResult(None, tuple(ordered[:top]), language)

@@ -1,0 +1,161 @@
+"""Fit the matcher's ranking and confidence weights on the development questions.
+
+    python bench/fit_matcher.py                # fit on the development set, check on held-out
+    python bench/fit_matcher.py --kb DIR --set FILE.csv
+
+1. **Ranking**: a linear score over the candidate measurements (``knowledge.matcher.FEATURES``),
+   fitted as a softmax over each question's shortlist so that the expected tutorial comes
+   first (L2-regularised gradient descent).
+2. **Confidence**: a logistic model over the best candidate's score, its lead over the next
+   different tutorial, its coverage and fuzzy similarity and the question's unknown words,
+   fitted on whether that best candidate is right (off-topic questions included: never).
+3. **Thresholds**: the lowest answer probability that keeps wrong answers and off-topic answers
+   under the safety bounds on the development set, and the suggestion floor that keeps
+   recall@3 within one point of its best.
+
+It prints a ``Model(...)`` to paste into ``knowledge/matcher.py`` and the metrics it gives on
+both sets. The held-out set is only measured, never fitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kb_quality import DEFAULT_KB, SETS, Report, Row, read_rows, score
+
+from knowledge.loader import load_directory
+from knowledge.matcher import (
+    DEFAULT_MODEL,
+    Matcher,
+    Measures,
+    Model,
+    confidence_inputs,
+)
+
+MAX_WRONG = 0.02
+"""Safety bound used when choosing the answer threshold (the target is 0.03: keep room)."""
+MAX_OFF_TOPIC_ANSWERED = 0.03
+RECALL_SLACK = 0.01
+
+Measured = list[tuple[Row, str, list[Measures]]]
+
+
+def measure(matcher: Matcher, rows: list[Row]) -> Measured:
+    return [(row, *matcher.measure(row.question, row.lang)) for row in rows]
+
+
+def fit_ranking(
+    data: Measured, l2: float = 1e-3, steps: int = 1500, rate: float = 0.5
+) -> np.ndarray:
+    groups = []
+    for row, _, measured in data:
+        ids = [m.tutorial.id for m in measured]
+        if row.expected and row.expected in ids:
+            x = np.array([m.values for m in measured])
+            groups.append((x, ids.index(row.expected)))
+    weights = np.zeros(groups[0][0].shape[1])
+    for _ in range(steps):
+        gradient = np.zeros_like(weights)
+        for x, right in groups:
+            z = x @ weights
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            p[right] -= 1.0
+            gradient += x.T @ p
+        weights -= rate * (gradient / len(groups) + l2 * weights)
+    return weights
+
+
+def confidence_table(matcher: Matcher, data: Measured) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for row, _, measured in data:
+        ranked = sorted(
+            ((m.rank_score(matcher.model), m) for m in measured), key=lambda p: p[0], reverse=True
+        )
+        for position, (value, m) in enumerate(ranked):
+            echoes = matcher.twins_of(m.tutorial.id)
+            rival = next(
+                (
+                    o
+                    for i, (o, n) in enumerate(ranked)
+                    if i != position and n.tutorial.id not in echoes
+                ),
+                0.0,
+            )
+            if position == 0:
+                rows.append(confidence_inputs(value, rival, m))
+                labels.append(m.tutorial.id == row.expected)
+    return np.array(rows), np.array(labels, dtype=float)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
+    """Logistic regression on standardised inputs (column 0 is the bias), mapped back."""
+    mean, spread = x[:, 1:].mean(axis=0), x[:, 1:].std(axis=0) + 1e-9
+    z = np.hstack([np.ones((len(x), 1)), (x[:, 1:] - mean) / spread])
+    weights = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ weights)))
+        weights -= 0.5 * (z.T @ (p - y) / len(y) + l2 * np.r_[0.0, weights[1:]])
+    scaled = weights[1:] / spread
+    return np.r_[weights[0] - float(scaled @ mean), scaled]
+
+
+def evaluate(matcher: Matcher, data: Measured) -> Report:
+    rows = [row for row, _, _ in data]
+    return score(rows, [matcher.decide(language, measured) for _, language, measured in data])
+
+
+def choose_thresholds(matcher: Matcher, data: Measured) -> Model:
+    grid = [round(0.01 * i, 2) for i in range(30, 100)]
+    answer = grid[-1]
+    for threshold in grid:
+        matcher.model = replace(matcher.model, answer=threshold)
+        report = evaluate(matcher, data)
+        if (
+            report.wrong_answers <= MAX_WRONG
+            and report.off_topic_answered <= MAX_OFF_TOPIC_ANSWERED
+        ):
+            answer = threshold
+            break
+    matcher.model = replace(matcher.model, answer=answer, suggest=0.0)
+    best_recall = evaluate(matcher, data).recall3
+    suggest = 0.0
+    for floor in [0.005 * i for i in range(1, 60)]:
+        matcher.model = replace(matcher.model, suggest=round(floor, 3))
+        if evaluate(matcher, data).recall3 < best_recall - RECALL_SLACK:
+            break
+        suggest = round(floor, 3)
+    return replace(matcher.model, suggest=suggest)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
+    parser.add_argument("--set", default="dev", help="the set to fit on: dev or a CSV path")
+    args = parser.parse_args()
+
+    matcher = Matcher(load_directory(args.kb).tutorials)
+    fitted = measure(matcher, read_rows(SETS.get(args.set, Path(args.set))))
+    ranking = fit_ranking(fitted)
+    matcher.model = replace(DEFAULT_MODEL, rank_weights=tuple(round(float(w), 3) for w in ranking))
+    x, y = confidence_table(matcher, fitted)
+    confidence = fit_logistic(x, y)
+    matcher.model = replace(
+        matcher.model, confidence_weights=tuple(round(float(w), 3) for w in confidence)
+    )
+    matcher.model = choose_thresholds(matcher, fitted)
+    print(matcher.model)
+    for name, path in SETS.items():
+        print(f"{name}: {evaluate(matcher, measure(matcher, read_rows(path))).summary()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

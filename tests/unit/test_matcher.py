@@ -1,0 +1,123 @@
+"""The matcher on its own: ranking, confidence, the three outcomes, language twins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_KNOWLEDGE_DIR
+from knowledge.loader import Tutorial, load_directory
+from knowledge.matcher import (
+    CONFIDENCE_FEATURES,
+    DEFAULT_MODEL,
+    FEATURES,
+    Matcher,
+)
+
+
+def tutorial(id_: str, title: str, lang: str = "fr", *questions: str, body: str = "") -> Tutorial:
+    return Tutorial(
+        id=id_,
+        title=title,
+        lang=lang,
+        category=None,
+        tags=(),
+        questions=questions,
+        body=body or "1. Une étape.\n2. Une autre.",
+        path=Path(f"{id_}.md"),
+    )
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Matcher:
+    return Matcher(load_directory(DEFAULT_KNOWLEDGE_DIR).tutorials)
+
+
+def test_model_matches_the_measurements() -> None:
+    assert len(DEFAULT_MODEL.rank_weights) == len(FEATURES)
+    assert len(DEFAULT_MODEL.confidence_weights) == len(CONFIDENCE_FEATURES)
+    assert 0 < DEFAULT_MODEL.suggest < DEFAULT_MODEL.answer < 1
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cmt je met une piece jointe dans un mail", "email-attachment"),
+        ("mdp oublié", "password-forgotten"),
+        ("comment faire une capture d'ecran sur mon telephone", "phone-screenshot"),
+        ("how do I spot a phishing email", "phishing-email-en"),
+        ("how do I forward an email", "email-reply-forward"),
+    ],
+)
+def test_clear_questions_are_answered(bundled: Matcher, question: str, expected: str) -> None:
+    result = bundled.match(question, "fr")
+    assert result.outcome == "answer"
+    assert result.answer is not None
+    assert result.answer.tutorial.id == expected
+    assert 0.0 <= result.answer.confidence <= 1.0
+    assert expected not in [c.tutorial.id for c in result.suggestions]
+
+
+def test_a_question_that_fits_several_tutorials_gets_suggestions(bundled: Matcher) -> None:
+    result = bundled.match("mot de passe", "fr")
+    assert result.outcome == "suggestions"
+    ids = [c.tutorial.id for c in result.suggestions]
+    assert 2 <= len(ids) <= 3
+    assert all(i.startswith("password") for i in ids)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "quelle est la recette des crêpes",
+        "comment envoyer un colis à l'étranger",
+        "le zoom de mon appareil photo est cassé",
+        "who won the football game last night",
+    ],
+)
+def test_off_topic_and_near_misses_get_no_answer(bundled: Matcher, question: str) -> None:
+    assert bundled.match(question, "fr").answer is None
+
+
+def test_suggestions_do_not_repeat_a_topic_in_the_other_language(bundled: Matcher) -> None:
+    result = bundled.match("how do I send an attachment with my email", "en")
+    ranking = ([result.answer] if result.answer else []) + list(result.suggestions)
+    ids = [c.tutorial.id for c in ranking]
+    assert ids[0] == "email-attachment-en"
+    assert "email-attachment" not in ids
+
+
+def test_an_english_question_may_get_a_french_tutorial_when_none_fits() -> None:
+    matcher = Matcher(
+        [
+            tutorial("loto", "Organiser un loto", "fr", "Comment organiser un loto ?"),
+            tutorial("cake", "Bake a cake for the fair", "en", "How do I bake a cake?"),
+        ]
+    )
+    result = matcher.match("how do I organiser a loto night", "en")
+    ranking = ([result.answer] if result.answer else []) + list(result.suggestions)
+    assert ranking[0].tutorial.id == "loto"
+
+
+def test_ranking_prefers_the_tutorial_whose_phrasing_fits() -> None:
+    matcher = Matcher(
+        [
+            tutorial("join", "Rejoindre une visio", "fr", "J'ai reçu un lien, comment entrer ?"),
+            tutorial("host", "Organiser une visio", "fr", "Comment inviter les membres ?"),
+            tutorial("print", "Imprimer un document", "fr", "Comment imprimer ?"),
+        ]
+    )
+    language, measured = matcher.measure("j'ai un lien pour la visio, comment j'entre", "fr")
+    assert language == "fr"
+    ranked = matcher.rank(measured)
+    assert ranked[0].tutorial.id == "join"
+    assert ranked[0].confidence > ranked[-1].confidence
+
+
+def test_empty_and_unknown_questions() -> None:
+    matcher = Matcher([tutorial("print", "Imprimer un document", "fr")])
+    assert matcher.match("", "fr").outcome == "none"
+    assert matcher.match("?!", "fr").outcome == "none"
+    assert matcher.match("xyzzy plugh", "fr").outcome == "none"
+    assert Matcher([]).match("imprimer", "fr").outcome == "none"
