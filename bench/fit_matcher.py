@@ -36,10 +36,9 @@ from knowledge.matcher import (
     Matcher,
     Measures,
     Model,
-    confidence_inputs,
 )
 
-MAX_WRONG = 0.02
+MAX_WRONG = 0.015
 """Safety bound used when choosing the answer threshold (the target is 0.03: keep room)."""
 MAX_OFF_TOPIC_ANSWERED = 0.03
 RECALL_SLACK = 0.01
@@ -76,22 +75,11 @@ def fit_ranking(
 def confidence_table(matcher: Matcher, data: Measured) -> tuple[np.ndarray, np.ndarray]:
     rows, labels = [], []
     for row, _, measured in data:
-        ranked = sorted(
-            ((m.rank_score(matcher.model), m) for m in measured), key=lambda p: p[0], reverse=True
-        )
-        for position, (value, m) in enumerate(ranked):
-            echoes = matcher.twins_of(m.tutorial.id)
-            rival = next(
-                (
-                    o
-                    for i, (o, n) in enumerate(ranked)
-                    if i != position and n.tutorial.id not in echoes
-                ),
-                0.0,
-            )
-            if position == 0:
-                rows.append(confidence_inputs(value, rival, m))
-                labels.append(m.tutorial.id == row.expected)
+        scored = matcher.scored(measured)
+        if scored:
+            _, inputs, best = scored[0]
+            rows.append(inputs)
+            labels.append(best.tutorial.id == row.expected)
     return np.array(rows), np.array(labels, dtype=float)
 
 

@@ -65,6 +65,7 @@ CONFIDENCE_FEATURES = (
     "bias",
     "score",
     "lead",
+    "share",
     "coverage",
     "key_coverage",
     "phrasing_coverage",
@@ -89,22 +90,22 @@ class Model:
 
 DEFAULT_MODEL = Model(
     rank_weights=(
-        2.202,
-        2.885,
-        -0.733,
-        0.713,
-        0.918,
-        4.219,
-        3.456,
-        3.181,
-        1.637,
-        0.418,
-        0.576,
-        -0.992,
+        2.377,
+        2.814,
+        -0.5,
+        0.741,
+        1.104,
+        4.17,
+        3.288,
+        3.194,
+        1.908,
+        0.833,
+        0.587,
+        -1.174,
     ),
-    confidence_weights=(-10.617, 0.384, 2.563, -0.07, 0.818, -0.179, 3.112, 2.787, -0.72),
-    answer=0.93,
-    suggest=0.11,
+    confidence_weights=(-10.728, 0.25, -0.354, 3.759, -0.42, 0.479, -0.985, 3.504, 3.922, -1.507),
+    answer=0.94,
+    suggest=0.05,
 )
 
 
@@ -164,14 +165,18 @@ class _Document:
     length: float
 
 
-def confidence_inputs(score: float, rival: float, measures: Measures) -> tuple[float, ...]:
-    """The confidence model's inputs (see :data:`CONFIDENCE_FEATURES`); ``rival`` is the score
-    of the best different tutorial (0 when there is none). The lead is relative, in [0, 1]."""
+def confidence_inputs(
+    score: float, rival: float, share: float, measures: Measures
+) -> tuple[float, ...]:
+    """The confidence model's inputs (see :data:`CONFIDENCE_FEATURES`). ``rival`` is the score
+    of the best different tutorial (0 when there is none), so the lead is relative, at most 1;
+    ``share`` is the candidate's softmax share of the shortlist, its translation included."""
     lead = (score - rival) / score if score > 0 else 0.0
     return (
         1.0,
         score,
         max(lead, -1.0),
+        share,
         measures.value("coverage"),
         measures.value("key_coverage"),
         measures.value("phrasing_coverage"),
@@ -325,11 +330,32 @@ class Matcher:
 
     def rank(self, measured: Sequence[Measures]) -> list[Candidate]:
         """Candidates best first, each with its probability of being the right tutorial."""
-        model = self.model
+        weights = self.model.confidence_weights
+        return [
+            Candidate(
+                measures.tutorial,
+                round(score, 4),
+                round(_sigmoid(sum(w * v for w, v in zip(weights, inputs, strict=True))), 4),
+                measures.value("coverage"),
+            )
+            for score, inputs, measures in self.scored(measured)
+        ]
+
+    def scored(
+        self, measured: Sequence[Measures]
+    ) -> list[tuple[float, tuple[float, ...], Measures]]:
+        """Each candidate's ranking score and confidence inputs, best first."""
         scored = sorted(
-            ((m.rank_score(model), m) for m in measured), key=lambda pair: pair[0], reverse=True
+            ((m.rank_score(self.model), m) for m in measured),
+            key=lambda pair: pair[0],
+            reverse=True,
         )
-        ranked: list[Candidate] = []
+        if not scored:
+            return []
+        top = scored[0][0]
+        mass = {m.tutorial.id: math.exp(score - top) for score, m in scored}
+        total = sum(mass.values())
+        result = []
         for position, (score, measures) in enumerate(scored):
             echoes = self.twins_of(measures.tutorial.id)
             rival = next(
@@ -340,17 +366,9 @@ class Matcher:
                 ),
                 0.0,
             )
-            inputs = confidence_inputs(score, rival, measures)
-            logit = sum(w * v for w, v in zip(model.confidence_weights, inputs, strict=True))
-            ranked.append(
-                Candidate(
-                    measures.tutorial,
-                    round(score, 4),
-                    round(_sigmoid(logit), 4),
-                    measures.value("coverage"),
-                )
-            )
-        return ranked
+            share = (mass[measures.tutorial.id] + sum(mass.get(e, 0.0) for e in echoes)) / total
+            result.append((score, confidence_inputs(score, rival, share, measures), measures))
+        return result
 
     def measure(self, question: str, lang: str = "fr") -> tuple[str, list[Measures]]:
         """The question's language and the measurements for its best few candidates."""
