@@ -151,3 +151,63 @@ class KbQuestion(Base):
     helpful: Mapped[bool | None] = mapped_column()
     wants_human: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Mission(Base):
+    """A volunteer mission posted by an association's coordinator.
+
+    ``taken`` counts the places held (confirmed sign-ups and pending offers) and ``arrivals``
+    numbers every sign-up attempt; both change only under the mission row's write lock, which
+    is what keeps concurrent sign-ups from overbooking and the waitlist in arrival order.
+    """
+
+    __tablename__ = "missions"
+    __table_args__ = (
+        Index("ix_missions_association_status_starts", "association_id", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    address: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    remote: Mapped[bool] = mapped_column(default=False)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    places: Mapped[int] = mapped_column()
+    taken: Mapped[int] = mapped_column(default=0)
+    arrivals: Mapped[int] = mapped_column(default=0)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bring: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SignUp(Base):
+    """A volunteer's place on a mission: confirmed, offered, waitlisted, or given up."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("mission_id", "volunteer_id"),
+        Index("ix_signups_mission_status_arrival", "mission_id", "status", "arrival"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    arrival: Mapped[int] = mapped_column()
+    """The order in which this person asked for a place (the waitlist order)."""
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

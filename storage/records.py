@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -74,3 +75,88 @@ class MissingTopic:
     unanswered: int
     unhelpful: int
     wanted_human: int
+
+
+class MissionStatus(StrEnum):
+    """Where a mission is in its life."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class SignUpStatus(StrEnum):
+    """Where a volunteer stands on a mission."""
+
+    CONFIRMED = "confirmed"
+    OFFERED = "offered"
+    """A freed place is held for them until the offer expires."""
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    """They declined an offered place, or let it expire."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissionDraft:
+    """What a coordinator gives to create a mission; validated before it is stored."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    places: int
+    description: str = ""
+    address: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    remote: bool = False
+    tags: tuple[str, ...] = ()
+    bring: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MissionRecord:
+    """A mission as handlers see it."""
+
+    id: int
+    association_id: int
+    title: str
+    description: str
+    address: str | None
+    city: str | None
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+    remote: bool
+    starts_at: datetime
+    ends_at: datetime
+    places: int
+    taken: int
+    tags: tuple[str, ...]
+    bring: str | None
+    contact: str | None
+    status: MissionStatus
+    cancel_reason: str | None
+    created_by: int | None
+
+    @property
+    def places_left(self) -> int:
+        """Places nobody holds yet."""
+        return max(self.places - self.taken, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpRecord:
+    """One volunteer's place on one mission."""
+
+    mission_id: int
+    volunteer_id: int
+    status: SignUpStatus
+    arrival: int
+    waitlist_position: int | None
+    """1 for the next in line, when waitlisted."""
+    offer_expires_at: datetime | None
