@@ -10,8 +10,9 @@
    different tutorial, its coverage and fuzzy similarity and the question's unknown words,
    fitted on whether that best candidate is right (off-topic questions included: never).
 3. **Thresholds**: the lowest answer probability that keeps wrong answers and off-topic answers
-   under the safety bounds on the development set, and the suggestion floor that keeps
-   recall@3 within one point of its best.
+   under the safety bounds on the development set; then the highest "relevant" gate (below it
+   the best candidate is not worth a button: the question is off-topic) and the highest
+   suggestion floor that keep recall@3 within half a point of its best.
 
 It prints a ``Model(...)`` to paste into ``knowledge/matcher.py`` and the metrics it gives on
 both sets. The held-out set is only measured, never fitted.
@@ -41,7 +42,7 @@ from knowledge.matcher import (
 MAX_WRONG = 0.015
 """Safety bound used when choosing the answer threshold (the target is 0.03: keep room)."""
 MAX_OFF_TOPIC_ANSWERED = 0.03
-RECALL_SLACK = 0.01
+RECALL_SLACK = 0.005
 
 Measured = list[tuple[Row, str, list[Measures]]]
 
@@ -112,14 +113,24 @@ def choose_thresholds(matcher: Matcher, data: Measured) -> Model:
         ):
             answer = threshold
             break
-    matcher.model = replace(matcher.model, answer=answer, suggest=0.0)
+    matcher.model = replace(matcher.model, answer=answer, suggest=0.0, relevant=0.0)
     best_recall = evaluate(matcher, data).recall3
-    suggest = 0.0
-    for floor in [0.005 * i for i in range(1, 60)]:
-        matcher.model = replace(matcher.model, suggest=round(floor, 3))
+    floors = [round(0.005 * i, 3) for i in range(1, 100)]
+    relevant = 0.0
+    for floor in floors:
+        matcher.model = replace(matcher.model, relevant=floor)
         if evaluate(matcher, data).recall3 < best_recall - RECALL_SLACK:
             break
-        suggest = round(floor, 3)
+        relevant = floor
+    matcher.model = replace(matcher.model, relevant=relevant)
+    suggest = 0.0
+    for floor in floors:
+        if floor > relevant:
+            break
+        matcher.model = replace(matcher.model, suggest=floor)
+        if evaluate(matcher, data).recall3 < best_recall - RECALL_SLACK:
+            break
+        suggest = floor
     return replace(matcher.model, suggest=suggest)
 
 

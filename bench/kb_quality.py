@@ -14,6 +14,7 @@ must get no answer. Metrics:
 - MRR over that same list;
 - off-topic answered: share of no-answer questions that got a confident answer;
 - wrong answers: share of confident answers (on- or off-topic) that were wrong;
+- off-topic suggested: share of no-answer questions that still got "did you mean" buttons;
 - speed: questions per second, median and p99 latency per question.
 """
 
@@ -61,6 +62,7 @@ class Report:
     reciprocal: float = 0.0
     off_topic: int = 0
     off_answered: int = 0
+    off_suggested: int = 0
     answers: int = 0
     wrong: int = 0
     by_style: Counter[str] = field(default_factory=Counter)
@@ -100,6 +102,7 @@ class Report:
             f" recall_at_3={self.recall3:.3f} mrr={self.mrr:.3f}"
             f" offtopic_answered={self.off_topic_answered:.3f}"
             f" wrong_answers={self.wrong_answers:.3f}"
+            f" offtopic_suggested={self.ratio(self.off_suggested, self.off_topic):.3f}"
         )
 
 
@@ -129,6 +132,7 @@ def score(rows: Sequence[Row], results: Sequence[MatchResult]) -> Report:
         if not row.expected:
             report.off_topic += 1
             report.off_answered += answered is not None
+            report.off_suggested += answered is None and bool(ids)
             if answered is not None:
                 report.misses.append(f"OFF-TOPIC ANSWERED {row.question!r} -> {answered}")
             continue

@@ -85,7 +85,10 @@ class Model:
     answer: float
     """A candidate is answered when its probability of being right reaches this."""
     suggest: float
-    """A candidate is suggested when its probability reaches this."""
+    """A candidate is suggested when its probability reaches this..."""
+    relevant: float
+    """...and only if the best candidate's probability reaches this: below it, the question is
+    about something the base does not cover, and the bot says so rather than offer buttons."""
 
 
 DEFAULT_MODEL = Model(
@@ -105,7 +108,8 @@ DEFAULT_MODEL = Model(
     ),
     confidence_weights=(-10.728, 0.25, -0.354, 3.759, -0.42, 0.479, -0.985, 3.504, 3.922, -1.507),
     answer=0.94,
-    suggest=0.05,
+    suggest=0.025,
+    relevant=0.1,
 )
 
 
@@ -450,11 +454,11 @@ class Matcher:
         if rivals and best.coverage >= FULL_COVERAGE and rivals[0].coverage >= FULL_COVERAGE:
             # Every word of the question fits two tutorials: only wording differs, so ask.
             confident = False
-        preferred = [c for c in ranked if c.tutorial.lang == language]
-        others = [c for c in ranked if c.tutorial.lang != language]
+        # The ranking already weighs the asker's language; a topic is shown once, in the
+        # language that ranks best.
         ordered: list[Candidate] = []
         shown: set[str] = set()
-        for candidate in (*preferred, *others):
+        for candidate in ranked if best.confidence >= model.relevant else ():
             if candidate.confidence < model.suggest or candidate.tutorial.id in shown:
                 continue
             ordered.append(candidate)

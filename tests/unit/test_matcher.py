@@ -37,7 +37,7 @@ def bundled() -> Matcher:
 def test_model_matches_the_measurements() -> None:
     assert len(DEFAULT_MODEL.rank_weights) == len(FEATURES)
     assert len(DEFAULT_MODEL.confidence_weights) == len(CONFIDENCE_FEATURES)
-    assert 0 < DEFAULT_MODEL.suggest < DEFAULT_MODEL.answer < 1
+    assert 0 < DEFAULT_MODEL.suggest <= DEFAULT_MODEL.relevant < DEFAULT_MODEL.answer < 1
 
 
 @pytest.mark.parametrize(
