@@ -160,3 +160,15 @@ class SignUpRecord:
     waitlist_position: int | None
     """1 for the next in line, when waitlisted."""
     offer_expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A claimed job, for the worker that runs it."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
