@@ -282,6 +282,12 @@ PHRASES: dict[str, str] = {
     "a quoi cela sert": "fonctionnement",
     "how does it work": "fonctionnement",
     "what can you do": "fonctionnement",
+    "ecrire un mail": "envoyer mail",
+    "ecrire un courriel": "envoyer mail",
+    "ecrire un email": "envoyer mail",
+    "rediger un mail": "envoyer mail",
+    "write an email": "envoyer mail",
+    "faire passer": "transferer",
 }
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -846,6 +852,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "spam": ("spam", "spams", "indesirable", "indesirables", "junk", "pourriel", "pourriels"),
     "adresse": ("adresse", "address", "compte", "account"),
     "bot": ("bot", "entraide", "robot", "assistant", "chatbot", "chat"),
+    "modifier": (
+        "modifier",
+        "modification",
+        "corriger",
+        "correction",
+        "editer",
+        "edit",
+        "rectifier",
+    ),
     "supprimer": ("supprimer", "effacer", "vider", "liberer", "delete", "remove", "erase"),
 }
 """Only words volunteers actually use; a concept is matched after stemming both sides."""
