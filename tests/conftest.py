@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.wiring import App, build_app
-from storage.db import normalise_url
+from storage.db import Database, normalise_url
 from tests.harness import Conversation
 
 POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
@@ -47,6 +47,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     assert POSTGRES_URL is not None
     await _reset_postgres(POSTGRES_URL)
     return POSTGRES_URL
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend, for repository tests."""
+    database = Database(database_url)
+    await database.upgrade()
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture
