@@ -18,6 +18,7 @@ suggestions, or nothing.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,8 +41,12 @@ COMMON_SHARE = 0.1
 """Words in more tutorials than this do not retrieve candidates on their own."""
 TWIN_TITLE_OVERLAP = 0.5
 FULL_COVERAGE = 0.99
+CLOSE_SCORE = 3.0
+"""Rank-score gap under which two fully covered tutorials are too close to choose between."""
 TWIN_TOKEN_SPREAD = 64
 """Title words shared by more tutorials than this say nothing about twins (keeps it linear)."""
+LANGUAGE_SUFFIX = re.compile(r"[-_.](fr|en)$")
+"""How translations of one tutorial are often named."""
 EVIDENCE_FULL = 7.0
 """Matched information (sum of IDF) at which the evidence signal saturates."""
 
@@ -93,23 +98,23 @@ class Model:
 
 DEFAULT_MODEL = Model(
     rank_weights=(
-        2.308,
-        2.783,
-        -0.425,
-        0.719,
-        1.176,
-        4.186,
-        3.209,
-        3.237,
-        1.994,
-        0.943,
-        0.574,
-        -1.202,
+        2.475,
+        3.07,
+        -1.005,
+        0.029,
+        1.396,
+        4.372,
+        3.296,
+        3.059,
+        2.381,
+        0.929,
+        0.714,
+        -0.473,
     ),
-    confidence_weights=(-10.577, 0.255, -0.364, 3.601, -0.427, 0.462, -0.945, 3.596, 3.726, -1.544),
-    answer=0.94,
-    suggest=0.03,
-    relevant=0.115,
+    confidence_weights=(-13.285, 0.39, -1.137, 3.69, 0.154, 0.597, -1.357, 2.945, 3.375, -0.883),
+    answer=0.9,
+    suggest=0.035,
+    relevant=0.125,
 )
 
 
@@ -140,6 +145,8 @@ class Candidate:
     confidence: float
     coverage: float
     """Share of the question's information this tutorial accounts for."""
+    exact: bool = False
+    """The question is one of the tutorial's phrasings, word for word (any order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +273,27 @@ class Matcher:
                 closest = {other for other, overlap in overlaps.items() if overlap == best}
                 twins[document.tutorial.id].update(closest)
         # Keep a pair only when each side is the other's closest.
-        return {
-            key: frozenset(other for other in value if key in twins.get(other, ()))
+        mutual = {
+            key: {other for other in value if key in twins.get(other, ())}
             for key, value in twins.items()
         }
+        for key, value in self._twins_by_id().items():
+            mutual.setdefault(key, set()).update(value)
+        return {key: frozenset(value) for key, value in mutual.items() if value}
+
+    def _twins_by_id(self) -> dict[str, set[str]]:
+        """Translations named after each other: ``topic`` and ``topic-en`` (or ``topic_fr``)."""
+        by_stem: dict[str, list[Tutorial]] = defaultdict(list)
+        for document in self._documents:
+            tutorial = document.tutorial
+            by_stem[LANGUAGE_SUFFIX.sub("", tutorial.id)].append(tutorial)
+        twins: dict[str, set[str]] = defaultdict(set)
+        for group in by_stem.values():
+            for one in group:
+                for other in group:
+                    if one.lang != other.lang:
+                        twins[one.id].add(other.id)
+        return twins
 
     @property
     def tutorials(self) -> list[Tutorial]:
@@ -341,6 +365,7 @@ class Matcher:
                 round(score, 4),
                 round(_sigmoid(sum(w * v for w, v in zip(weights, inputs, strict=True))), 4),
                 measures.value("coverage"),
+                measures.value("fuzzy_sort") >= 1.0 and measures.value("phrasing_coverage") >= 1.0,
             )
             for score, inputs, measures in self.scored(measured)
         ]
@@ -451,9 +476,17 @@ class Matcher:
         echoes = self.twins_of(best.tutorial.id)
         rivals = [c for c in ranked[1:] if c.tutorial.id not in echoes]
         confident = best.confidence >= model.answer
-        if rivals and best.coverage >= FULL_COVERAGE and rivals[0].coverage >= FULL_COVERAGE:
-            # Every word of the question fits two tutorials: only wording differs, so ask.
+        if (
+            rivals
+            and best.coverage >= FULL_COVERAGE
+            and rivals[0].coverage >= FULL_COVERAGE
+            and rivals[0].score > best.score - CLOSE_SCORE
+        ):
+            # Every word of the question fits two close tutorials: only wording differs, so ask.
             confident = False
+        if best.exact and not (rivals and rivals[0].coverage >= FULL_COVERAGE):
+            # The question is one of this tutorial's own phrasings and no other fits it whole.
+            confident = True
         # The ranking already weighs the asker's language; a topic is shown once, in the
         # language that ranks best.
         ordered: list[Candidate] = []

@@ -121,3 +121,22 @@ def test_empty_and_unknown_questions() -> None:
     assert matcher.match("?!", "fr").outcome == "none"
     assert matcher.match("xyzzy plugh", "fr").outcome == "none"
     assert Matcher([]).match("imprimer", "fr").outcome == "none"
+
+
+def test_translations_named_after_each_other_are_twins() -> None:
+    matcher = Matcher(
+        [
+            tutorial("loto", "Organiser un loto", "fr"),
+            tutorial("loto-en", "Run a bingo night", "en"),
+            tutorial("quiz", "Run a quiz night", "en"),
+        ]
+    )
+    assert matcher.twins_of("loto") == {"loto-en"}
+    assert matcher.twins_of("loto-en") == {"loto"}
+    assert matcher.twins_of("quiz") == frozenset()
+
+
+def test_a_question_word_for_word_a_phrasing_is_answered_in_a_tiny_base() -> None:
+    matcher = Matcher([tutorial("loto", "Run a bingo night", "en")])
+    result = matcher.match("run a bingo night", "en")
+    assert result.answer is not None and result.answer.tutorial.id == "loto"
