@@ -22,6 +22,10 @@ class VolunteerRecord:
     id: int
     display_name: str | None
     locale: str | None
+    """Chosen with /langue; None: follow the platform's language."""
+    device_language: str | None = None
+    """The language the platform last reported."""
+    reminders: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -17,7 +17,13 @@ SEEN_RESOLUTION = timedelta(hours=1)
 
 
 def _record(row: Volunteer) -> VolunteerRecord:
-    return VolunteerRecord(id=row.id, display_name=row.display_name, locale=row.locale)
+    return VolunteerRecord(
+        id=row.id,
+        display_name=row.display_name,
+        locale=row.locale,
+        device_language=row.device_language,
+        reminders=row.reminders,
+    )
 
 
 class VolunteerRepository:
@@ -29,11 +35,17 @@ class VolunteerRepository:
         self._now = now
 
     async def identify(
-        self, platform: str, platform_user_id: str, display_name: str | None
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str | None,
+        language: str | None = None,
     ) -> VolunteerRecord:
-        """The volunteer behind this identity, created on first contact."""
+        """The volunteer behind this identity, created on first contact. ``language`` is the
+        one the platform reports, kept for messages sent when they have not just written."""
         now = self._now()
         name = display_name[:100] if display_name else None
+        language = language[:16] if language else None
         async with self._db.read() as session:
             found = (
                 await session.execute(
@@ -47,12 +59,21 @@ class VolunteerRepository:
             ).first()
         if found is not None:
             volunteer, identity_id = found
-            if now - volunteer.last_seen_at >= SEEN_RESOLUTION:
-                await self._touch(volunteer.id, identity_id, now)
+            stale_language = language is not None and language != volunteer.device_language
+            if stale_language or now - volunteer.last_seen_at >= SEEN_RESOLUTION:
+                await self._touch(volunteer.id, identity_id, now, language)
+                if language is not None:
+                    volunteer.device_language = language
             return _record(volunteer)
         try:
             async with self._db.write() as session:
-                volunteer = Volunteer(display_name=name, created_at=now, last_seen_at=now)
+                volunteer = Volunteer(
+                    display_name=name,
+                    device_language=language,
+                    reminders=True,
+                    created_at=now,
+                    last_seen_at=now,
+                )
                 session.add(volunteer)
                 await session.flush()
                 session.add(
@@ -67,12 +88,17 @@ class VolunteerRepository:
             return _record(volunteer)
         except IntegrityError:
             # Two first messages raced: the other one registered this identity.
-            return await self.identify(platform, platform_user_id, display_name)
+            return await self.identify(platform, platform_user_id, display_name, language)
 
-    async def _touch(self, volunteer_id: int, identity_id: int, now: datetime) -> None:
+    async def _touch(
+        self, volunteer_id: int, identity_id: int, now: datetime, language: str | None
+    ) -> None:
+        values: dict[str, object] = {"last_seen_at": now}
+        if language is not None:
+            values["device_language"] = language
         async with self._db.write() as session:
             await session.execute(
-                update(Volunteer).where(Volunteer.id == volunteer_id).values(last_seen_at=now)
+                update(Volunteer).where(Volunteer.id == volunteer_id).values(**values)
             )
             await session.execute(
                 update(PlatformIdentity)
@@ -92,6 +118,38 @@ class VolunteerRepository:
             await session.execute(
                 update(Volunteer).where(Volunteer.id == volunteer_id).values(locale=locale)
             )
+
+    async def set_reminders(self, volunteer_id: int, wanted: bool) -> None:
+        """Turn the day-before reminders on or off."""
+        async with self._db.write() as session:
+            await session.execute(
+                update(Volunteer).where(Volunteer.id == volunteer_id).values(reminders=wanted)
+            )
+
+    async def reachable_at(self, volunteer_id: int) -> tuple[str, str] | None:
+        """The platform and user id to write to privately: the identity used last."""
+        async with self._db.read() as session:
+            row = (
+                await session.execute(
+                    select(PlatformIdentity.platform, PlatformIdentity.platform_user_id)
+                    .where(PlatformIdentity.volunteer_id == volunteer_id)
+                    .order_by(PlatformIdentity.last_used_at.desc(), PlatformIdentity.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            return (row[0], row[1]) if row else None
+
+    async def names(self, volunteer_ids: Sequence[int]) -> dict[int, str | None]:
+        """Display names by id (for participant lists)."""
+        if not volunteer_ids:
+            return {}
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(Volunteer.id, Volunteer.display_name).where(
+                    Volunteer.id.in_(list(volunteer_ids))
+                )
+            )
+            return {row[0]: row[1] for row in rows}
 
     async def count(self) -> int:
         """How many volunteers are registered."""

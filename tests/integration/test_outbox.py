@@ -1,0 +1,111 @@
+"""The outbox and its delivery on real databases: queued once per key, claimed by one worker,
+retried on passing errors, given up on for people who blocked the bot."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.delivery import MAX_ATTEMPTS, Delivery, Unreachable
+from bot.envelope import reply_from_json, reply_to_json
+from bot.types import Attachment, Button, Msg, Outgoing, Platform, Reply, msg
+from storage.db import Database
+from storage.outbox import DeliveryStatus, OutboxRepository
+from storage.volunteers import VolunteerRepository
+
+LEASE = timedelta(minutes=2)
+
+
+@pytest.fixture
+def outbox(db: Database, clock: ManualClock) -> OutboxRepository:
+    return OutboxRepository(db, clock.now)
+
+
+async def _person(db: Database, clock: ManualClock, user: str) -> int:
+    return (await VolunteerRepository(db, clock.now).identify("console", user, None)).id
+
+
+async def _queue(outbox: OutboxRepository, volunteer: int, key: str, chat: str = "c1") -> bool:
+    body = reply_to_json(Reply(text=msg("missions.reminder", title="Tri")))
+    return await outbox.enqueue(
+        key, volunteer_id=volunteer, platform="console", chat_id=chat, locale="fr", body=body
+    )
+
+
+async def test_one_message_per_key_and_one_worker_per_message(
+    db: Database, outbox: OutboxRepository, clock: ManualClock
+) -> None:
+    person = await _person(db, clock, "1")
+    assert await _queue(outbox, person, "reminder:1:1")
+    assert not await _queue(outbox, person, "reminder:1:1")
+    for n in range(9):
+        await _queue(outbox, person, f"notice:{n}")
+    claims = await asyncio.gather(
+        *(outbox.claim(f"w{i}", "console", LEASE, limit=4) for i in range(5))
+    )
+    keys = [m.key for claim in claims for m in claim]
+    assert sorted(keys) == sorted({*keys})
+    assert len(keys) == 10
+    assert await outbox.claim("late", "telegram", LEASE) == []
+
+
+async def test_delivery_sends_retries_and_gives_up(
+    db: Database, outbox: OutboxRepository, clock: ManualClock
+) -> None:
+    ok, flaky, blocked = [await _person(db, clock, u) for u in ("ok", "flaky", "blocked")]
+    await _queue(outbox, ok, "a", "ok")
+    await _queue(outbox, flaky, "b", "flaky")
+    await _queue(outbox, blocked, "c", "blocked")
+    sent: list[Outgoing] = []
+
+    async def send(outgoing: Outgoing) -> None:
+        if outgoing.chat_id == "flaky":
+            raise ConnectionError("network down")
+        if outgoing.chat_id == "blocked":
+            raise Unreachable("bot was blocked by the user")
+        sent.append(outgoing)
+
+    delivery = Delivery(outbox, clock, Platform.CONSOLE, send, worker="w")
+    assert await delivery.drain() == 1
+    assert await delivery.drain() == 0, "a sent message is not sent again"
+    for _ in range(MAX_ATTEMPTS + 2):
+        clock.advance(timedelta(hours=2))
+        await delivery.drain()
+    counts = await outbox.counts()
+    assert counts == {
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.FAILED: 1,
+        DeliveryStatus.UNREACHABLE: 1,
+    }
+    assert [o.chat_id for o in sent] == ["ok"]
+
+
+async def test_a_crashed_workers_messages_come_back_after_the_lease(
+    db: Database, outbox: OutboxRepository, clock: ManualClock
+) -> None:
+    person = await _person(db, clock, "1")
+    await _queue(outbox, person, "k")
+    (claimed,) = await outbox.claim("dead", "console", LEASE)
+    assert await outbox.claim("alive", "console", LEASE) == []
+    clock.advance(LEASE + timedelta(seconds=1))
+    (again,) = await outbox.claim("alive", "console", LEASE)
+    assert again.id == claimed.id
+    assert not await outbox.settle(claimed.id, "dead", DeliveryStatus.SENT)
+    assert await outbox.settle(again.id, "alive", DeliveryStatus.SENT)
+
+
+def test_replies_survive_the_trip_through_json() -> None:
+    moment = datetime(2026, 11, 28, 13, 0, tzinfo=UTC)
+    reply = Reply(
+        text=Msg.join(
+            msg("missions.offer", title="Tri *des* dons", deadline=moment),
+            Msg.text("**gras**"),
+            separator="\n\n",
+        ),
+        buttons=((Button(msg("missions.button_accept"), "mi:a:1"),),),
+        files=(Attachment("m.ics", b"BEGIN:VCALENDAR\r\n\xff", "text/calendar"),),
+    )
+    assert reply_from_json(reply_to_json(reply)) == reply
