@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import kb_cli
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.config import ConfigError, Settings, load_settings
+from bot.types import Platform
 from bot.wiring import build_app
 from storage.db import Database
 from storage.records import Role
@@ -104,7 +105,15 @@ async def _chat(settings: Settings, user: ConsoleUser, role: Role) -> None:
             color=sys.stdout.isatty(),
             locale=services.catalogue.resolve(user.language_code),
         )
-        await adapter.run()
+        delivery = app.delivery(Platform.CONSOLE, adapter.send, chat_id=user.user_id)
+        await delivery.drain()  # what was sent while this person was away comes first
+        stop = asyncio.Event()
+        background = asyncio.create_task(app.run_background(stop, [delivery]))
+        try:
+            await adapter.run()
+        finally:
+            stop.set()
+            await background
     finally:
         await app.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,25 @@ class Settings(BaseSettings):
         description="Slug of the association newcomers join when no chat says otherwise.",
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ENTRAIDE_LOG_LEVEL"))
+    demo_missions: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("ENTRAIDE_DEMO_MISSIONS"),
+        description="Add a few example missions when the demo association is created.",
+    )
+    offer_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 7,
+        validation_alias=AliasChoices("ENTRAIDE_OFFER_HOURS"),
+        description="How long a freed place is held for the next person on a waitlist.",
+    )
+    search_radius_km: float = Field(
+        default=20.0,
+        gt=0,
+        le=500,
+        validation_alias=AliasChoices("ENTRAIDE_SEARCH_RADIUS_KM"),
+        description="How far 'near me' looks for missions by default.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +117,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The time zone as an object."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def offer_for(self) -> timedelta:
+        """How long a freed place is held for the next person on the waitlist."""
+        return timedelta(hours=self.offer_hours)
 
 
 _FIELD_TO_ENV = {

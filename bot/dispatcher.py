@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from bot.context import Context, UserError
 from bot.services import Services
 from bot.types import Button, Event, Msg, Reply, Response, msg
-from storage.records import AssociationRecord, Role, VolunteerRecord
+from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], Awaitable[Sequence[Reply]]]
+JobHandler = Callable[[Services, JobRecord], Awaitable[None]]
+"""Does one job; must be idempotent (a job may run again after a crash)."""
+Sweep = Callable[[Services], Awaitable[None]]
+"""Periodic work that reads its own state from storage."""
 
 MAX_TEXT_LENGTH = 4000
 """Longer messages are refused with an explanation rather than processed."""
@@ -54,6 +58,10 @@ class Dispatcher:
         self._text: Handler | None = None
         self._location: Handler | None = None
         self._menu: list[MenuEntry] = []
+        self.jobs: dict[str, JobHandler] = {}
+        """Handlers of timed work, by job kind (run by :class:`bot.worker.Worker`)."""
+        self.sweeps: list[Sweep] = []
+        """Periodic work run on every worker tick."""
 
     # -- registration -------------------------------------------------------------------
 
@@ -86,6 +94,16 @@ class Dispatcher:
     def on_location(self, handler: Handler) -> None:
         """The handler for a shared location outside any dialogue."""
         self._location = handler
+
+    def job(self, kind: str, handler: JobHandler) -> None:
+        """Register the handler for jobs of ``kind`` in the job table."""
+        if kind in self.jobs:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self.jobs[kind] = handler
+
+    def sweep(self, handler: Sweep) -> None:
+        """Register periodic work (expiring offers, say)."""
+        self.sweeps.append(handler)
 
     def menu_entry(self, entry: MenuEntry) -> None:
         """Add a feature to the /aide menu."""
@@ -144,7 +162,10 @@ class Dispatcher:
     async def _context(self, event: Event) -> Context:
         services = self.services
         volunteer = await services.volunteers.identify(
-            event.user.platform.value, event.user.user_id, event.user.display_name
+            event.user.platform.value,
+            event.user.user_id,
+            event.user.display_name,
+            event.user.language_code,
         )
         association, role = await self._membership(volunteer)
         locale = volunteer.locale or services.catalogue.resolve(event.user.language_code)

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
+from bot.notifier import Notifier
+from bot.places import Gazetteer
 from knowledge.service import KnowledgeBase
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
+from storage.missions import MissionRepository
+from storage.outbox import OutboxRepository
 from storage.volunteers import VolunteerRepository
 
 
@@ -28,3 +33,8 @@ class Services:
     conversations: ConversationRepository
     knowledge: KnowledgeBase
     kb_questions: KbQuestionRepository
+    missions: MissionRepository
+    jobs: JobRepository
+    outbox: OutboxRepository
+    notifier: Notifier
+    places: Gazetteer

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery import Delivery, Send
 from bot.demo import seed_demo_if_empty
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
+from bot.notifier import Notifier
+from bot.places import Gazetteer
 from bot.services import Services
-from handlers import ask, cancel, kb_admin, language
+from bot.types import Platform
+from bot.worker import Worker
+from handlers import ask, cancel, kb_admin, language, mission_admin, missions
 from handlers import help as help_menu
 from knowledge.service import KnowledgeBase
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
+from storage.missions import MissionRepository
+from storage.outbox import OutboxRepository
 from storage.volunteers import VolunteerRepository
 
 log = logging.getLogger(__name__)
@@ -28,6 +41,8 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     language.register,
     cancel.register,
     ask.register,
+    missions.register,
+    mission_admin.register,
     kb_admin.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
@@ -39,6 +54,32 @@ class App:
 
     services: Services
     dispatcher: Dispatcher
+    worker: Worker
+
+    def delivery(self, platform: Platform, send: Send, chat_id: str | None = None) -> Delivery:
+        """A drain of the outbox for one platform (and one chat, for the terminal)."""
+        return Delivery(
+            self.services.outbox,
+            self.services.clock,
+            platform,
+            send,
+            worker=self.worker.name,
+            chat_id=chat_id,
+        )
+
+    async def run_background(
+        self, stop: asyncio.Event, deliveries: Sequence[Delivery], every: float = 2.0
+    ) -> None:
+        """Run timed jobs and deliver queued messages until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await self.worker.tick()
+                for delivery in deliveries:
+                    await delivery.drain()
+            except Exception:
+                log.exception("background work failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -59,20 +100,34 @@ async def build_app(
         await db.upgrade()
     catalogue = Catalogue.load(default_locale=settings.default_locale)
     knowledge, _ = KnowledgeBase.load(settings.knowledge_dir)
+    places = await asyncio.to_thread(Gazetteer.load)
+    volunteers = VolunteerRepository(db, clock.now)
+    outbox = OutboxRepository(db, clock.now)
     services = Services(
         settings=settings,
         clock=clock,
         catalogue=catalogue,
         db=db,
-        volunteers=VolunteerRepository(db, clock.now),
+        volunteers=volunteers,
         associations=AssociationRepository(db, clock.now),
         conversations=ConversationRepository(db, clock.now),
         knowledge=knowledge,
         kb_questions=KbQuestionRepository(db, clock.now),
+        missions=MissionRepository(db, clock.now),
+        jobs=JobRepository(db, clock.now),
+        outbox=outbox,
+        notifier=Notifier(volunteers, outbox, catalogue),
+        places=places,
     )
     dispatcher = Dispatcher(services)
     for register in FEATURES:
         register(dispatcher)
     if seed_demo:
         await seed_demo_if_empty(services)
-    return App(services=services, dispatcher=dispatcher)
+    worker = Worker(
+        services,
+        dispatcher.jobs,
+        dispatcher.sweeps,
+        name=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"[-64:],
+    )
+    return App(services=services, dispatcher=dispatcher, worker=worker)

@@ -30,6 +30,24 @@ from storage.records import (
 
 MAX_PLACES = 500
 TITLE_MAX = 120
+EDITABLE = frozenset(
+    {
+        "title",
+        "description",
+        "address",
+        "city",
+        "postcode",
+        "latitude",
+        "longitude",
+        "remote",
+        "starts_at",
+        "ends_at",
+        "tags",
+        "bring",
+        "contact",
+    }
+)
+"""Fields :meth:`MissionRepository.update` may change."""
 ACTIVE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED)
 HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
 
@@ -187,24 +205,81 @@ class MissionRepository:
             return _mission(row) if row else None
 
     async def upcoming(
-        self, association_id: int, *, limit: int = 5, offset: int = 0
+        self,
+        association_id: int,
+        *,
+        limit: int = 5,
+        offset: int = 0,
+        until: datetime | None = None,
+        since: datetime | None = None,
     ) -> list[MissionRecord]:
-        """Published missions that have not started yet, soonest first."""
+        """Published missions that have not started yet (and start in ``[since, until)``
+        when given), soonest first."""
+        now = self._now()
+        query = select(Mission).where(
+            Mission.association_id == association_id,
+            Mission.status == MissionStatus.PUBLISHED.value,
+            Mission.starts_at > max(now, since) if since else Mission.starts_at > now,
+        )
+        if until is not None:
+            query = query.where(Mission.starts_at < until)
         async with self._db.read() as session:
             rows = (
                 await session.execute(
-                    select(Mission)
-                    .where(
-                        Mission.association_id == association_id,
-                        Mission.status == MissionStatus.PUBLISHED.value,
-                        Mission.starts_at > self._now(),
-                    )
-                    .order_by(Mission.starts_at, Mission.id)
-                    .limit(limit)
-                    .offset(offset)
+                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset)
                 )
             ).scalars()
             return [_mission(r) for r in rows]
+
+    async def managed(
+        self, association_id: int, *, since: datetime, limit: int = 20
+    ) -> list[MissionRecord]:
+        """Missions a coordinator may act on: every status, starting after ``since``, the
+        upcoming ones first (soonest first), then the past ones (latest first)."""
+        async with self._db.read() as session:
+            rows = list(
+                (
+                    await session.execute(
+                        select(Mission)
+                        .where(
+                            Mission.association_id == association_id,
+                            Mission.starts_at >= since,
+                        )
+                        .order_by(Mission.starts_at.desc(), Mission.id.desc())
+                        .limit(limit)
+                    )
+                ).scalars()
+            )
+        now = self._now()
+        ahead = sorted((r for r in rows if r.starts_at > now), key=lambda r: r.starts_at)
+        behind = [r for r in rows if r.starts_at <= now]
+        return [_mission(r) for r in ahead + behind]
+
+    async def update(
+        self, association_id: int, mission_id: int, changes: dict[str, object]
+    ) -> MissionRecord | None:
+        """Change a mission's fields (not its places: see :meth:`set_places`); the result is
+        validated as a whole before anything is written."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        async with self._db.write() as session:
+            mission = await self._lock(session, association_id, mission_id)
+            if mission is None:
+                return None
+            if mission.status in (MissionStatus.CANCELLED.value, MissionStatus.DONE.value):
+                raise InvalidMissionError("missions.error.closed")
+            current = {name: getattr(mission, name) for name in EDITABLE}
+            current.update(changes)
+            draft = MissionDraft(
+                places=mission.places,
+                **{k: (tuple(v) if k == "tags" else v) for k, v in current.items()},  # type: ignore[arg-type]
+            )
+            validate(draft, self._now())
+            for name, value in changes.items():
+                setattr(mission, name, list(value) if name == "tags" else value)  # type: ignore[call-overload]
+            mission.updated_at = self._now()
+            return _mission(mission)
 
     async def sign_up(self, association_id: int, mission_id: int, volunteer_id: int) -> Change:
         """Take a free place, or a place on the waitlist when the mission is full."""

@@ -77,7 +77,7 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Settings]:
         monkeypatch.delenv(name, raising=False)
 
     def make(url: str) -> Settings:
-        return load_settings(database_url=url, _env_file=None)
+        return load_settings(database_url=url, demo_missions=False, _env_file=None)
 
     return make
 

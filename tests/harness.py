@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot import markup
 from bot.dispatcher import Dispatcher
-from bot.types import ChatRef, Event, Location, Platform, RenderedReply, Response, UserRef
+from bot.types import (
+    ChatRef,
+    Event,
+    Location,
+    Outgoing,
+    Platform,
+    RenderedReply,
+    Response,
+    UserRef,
+)
+
+if TYPE_CHECKING:
+    from bot.wiring import App
 
 
 class Conversation:
@@ -81,3 +95,27 @@ class Conversation:
     def text(self) -> str:
         """The last replies as plain text, one after the other."""
         return "\n\n".join(markup.to_plain(reply.text) for reply in self.replies)
+
+
+class Inbox:
+    """What the bot sends on its own (offers, reminders, notices), as the terminal would get it:
+    drained from the outbox and kept per chat, so that a conversation can read and press it."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.waiting: dict[str, list[RenderedReply]] = defaultdict(list)
+
+    async def _send(self, outgoing: Outgoing) -> None:
+        rendered = self.app.services.catalogue.render(outgoing.reply, outgoing.locale)
+        self.waiting[outgoing.chat_id].append(rendered)
+
+    async def deliver(self) -> int:
+        """Run due jobs, then send every queued message; returns how many were sent."""
+        await self.app.worker.tick()
+        return await self.app.delivery(Platform.CONSOLE, self._send).drain(limit=500)
+
+    def open(self, convo: Conversation) -> tuple[RenderedReply, ...]:
+        """Hand a person what was sent to them (their buttons become pressable)."""
+        received = tuple(self.waiting.pop(convo.chat.chat_id, ()))
+        convo.replies = received
+        return received

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.e2e.cli import entraide as _entraide
@@ -72,3 +73,52 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "database is up to date" in result.stdout
     assert (tmp_path / "entraide.db").exists()
+
+
+def test_missions_from_creation_to_an_accepted_waitlist_offer(tmp_path: Path) -> None:
+    day = (date.today() + timedelta(days=10)).strftime("%d/%m/%Y")
+
+    def chat(user: str, lines: list[str], *extra: str) -> str:
+        result = _entraide(
+            ["chat", "--user", user, "--name", user.title(), *extra],
+            tmp_path,
+            stdin="\n".join(lines) + "\n",
+            ENTRAIDE_DEMO_MISSIONS="0",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+        return result.stdout
+
+    created = chat(
+        "claire",
+        ["/nouvelle_mission", "Brocante solidaire", day, "9h", "3h", "69003 Lyon", "1", "-", "1"],
+        "--as",
+        "coordinator",
+    )
+    assert "Mission publiée" in created
+    signed = chat("marie", ["/missions 69003", "2"])
+    assert "Brocante solidaire" in signed
+    assert "vous êtes inscrit(e)" in signed
+    assert "mission-1.ics" in signed
+    assert (
+        (tmp_path / "data" / "downloads" / "mission-1.ics")
+        .read_text()
+        .startswith("BEGIN:VCALENDAR")
+    )
+    waiting = chat("paul", ["/missions", "2"])
+    assert "n°1 sur la liste d'attente" in waiting
+    cancelled = chat("marie", ["/mes_missions", "2"])
+    assert "C'est annulé" in cancelled
+    offered = chat("paul", ["1"])
+    assert "une place s'est libérée pour Brocante solidaire" in offered
+    assert "vous êtes inscrit(e) à Brocante solidaire" in offered
+    told = chat("claire", ["/gerer"], "--as", "coordinator")
+    assert "Marie s'est inscrit(e)" in told
+    assert "Paul s'est inscrit(e)" in told
+
+
+def test_a_newcomer_sees_the_demo_missions(tmp_path: Path) -> None:
+    result = _entraide(["chat"], tmp_path, stdin="/missions\n")
+    assert result.returncode == 0, result.stderr
+    assert "Collecte alimentaire au supermarché" in result.stdout
+    assert "3 mission(s) trouvée(s)" in result.stdout

@@ -139,4 +139,5 @@ def test_translations_named_after_each_other_are_twins() -> None:
 def test_a_question_word_for_word_a_phrasing_is_answered_in_a_tiny_base() -> None:
     matcher = Matcher([tutorial("loto", "Run a bingo night", "en")])
     result = matcher.match("run a bingo night", "en")
-    assert result.answer is not None and result.answer.tutorial.id == "loto"
+    assert result.answer is not None
+    assert result.answer.tutorial.id == "loto"
