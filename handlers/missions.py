@@ -233,6 +233,17 @@ async def confirmed_reply(ctx: Context, mission: MissionRecord) -> Reply:
     )
 
 
+async def _notice(ctx: Context, mission: MissionRecord, signup: SignUpRecord, event: str) -> None:
+    """Tell the coordinator that this volunteer signed up (``signed_up``) or left
+    (``cancelled``), with the places left."""
+    name = ctx.volunteer.display_name or msg("missions.someone")
+    text = msg(
+        f"missions.notice_{event}", name=name, title=mission.title, left=views.places_left(mission)
+    )
+    key = f"notice-{event}:{mission.id}:{signup.volunteer_id}:{signup.arrival}"
+    await tell_coordinator(ctx.services, mission, text, key)
+
+
 async def after_confirmed(ctx: Context, change: Change) -> None:
     """Reminder, coordinator notice, and "now full" when the last place went."""
     mission = change.mission
@@ -241,18 +252,7 @@ async def after_confirmed(ctx: Context, change: Change) -> None:
         return
     services = ctx.services
     await schedule_reminder(services, mission, ctx.volunteer.id)
-    name = ctx.volunteer.display_name or msg("missions.someone")
-    await tell_coordinator(
-        services,
-        mission,
-        msg(
-            "missions.notice_signed_up",
-            name=name,
-            title=mission.title,
-            left=views.places_left(mission),
-        ),
-        f"notice-signup:{mission.id}:{signup.volunteer_id}:{signup.arrival}",
-    )
+    await _notice(ctx, mission, signup, "signed_up")
     if mission.places_left == 0:
         await tell_coordinator(
             services,
@@ -315,18 +315,7 @@ async def cancel(ctx: Context, mission_id: int) -> Sequence[Reply]:
     await send_offers(services, change)
     signup = change.signup
     if signup is not None:
-        name = ctx.volunteer.display_name or msg("missions.someone")
-        await tell_coordinator(
-            services,
-            mission,
-            msg(
-                "missions.notice_cancelled",
-                name=name,
-                title=mission.title,
-                left=views.places_left(mission),
-            ),
-            f"notice-cancel:{mission.id}:{signup.volunteer_id}:{signup.arrival}",
-        )
+        await _notice(ctx, mission, signup, "cancelled")
     return [
         Reply(
             text=msg("missions.cancelled", title=mission.title),
