@@ -25,12 +25,11 @@ class Notifier:
 
     async def send(self, volunteer_id: int, reply: Reply, key: str) -> bool:
         """Queue ``reply`` once per ``key``; False if already queued or nobody to write to."""
-        volunteer = await self._volunteers.get(volunteer_id)
-        address = await self._volunteers.reachable_at(volunteer_id)
-        if volunteer is None or address is None:
+        found = await self._volunteers.reachable_at(volunteer_id)
+        if found is None:
             log.warning("no way to reach volunteer %s for %s", volunteer_id, key)
             return False
-        platform, chat_id = address
+        volunteer, platform, chat_id = found
         locale = volunteer.locale or self._catalogue.resolve(volunteer.device_language)
         return await self._outbox.enqueue(
             key,

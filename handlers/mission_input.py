@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.context import UserError
 from bot.places import Gazetteer, Place
 from bot.types import msg
-from handlers.missions import fold
 from handlers.when import WhenError, parse_when
+from knowledge.normalise import fold
 from storage.missions import MAX_PLACES, TITLE_MAX
 
 DESCRIPTION_MAX = 2000
@@ -22,7 +22,9 @@ REASON_MAX = 300
 ADDRESS_MAX = 200
 TAG_MAX = 30
 TAGS_MAX = 8
-SKIP_WORDS = frozenset({"-", "passer", "aucun", "aucune", "rien", "non", "skip", "none", "no"})
+SKIP_WORDS = frozenset({"passer", "aucun", "aucune", "rien", "non", "skip", "none", "no"})
+CLEAR = "-"
+"""Typed alone, clears an optional field."""
 REMOTE_WORDS = frozenset(
     {"a distance", "distance", "en ligne", "visio", "remote", "online", "teletravail"}
 )
@@ -38,6 +40,10 @@ def _text(text: str, limit: int, key: str) -> str:
     return value
 
 
+def _skipped(text: str) -> bool:
+    return text.strip() == CLEAR or fold(text) in SKIP_WORDS
+
+
 def title(text: str) -> dict[str, Any]:
     """A title of at most 120 characters."""
     return {"title": _text(text, TITLE_MAX, "missions.error.too_long")}
@@ -45,7 +51,7 @@ def title(text: str) -> dict[str, Any]:
 
 def optional(name: str, text: str) -> dict[str, Any]:
     """Description, what to bring or contact; "passer" / "-" clears it."""
-    if fold(text) in SKIP_WORDS:
+    if _skipped(text):
         return {name: "" if name == "description" else None}
     limit = {"description": DESCRIPTION_MAX, "bring": BRING_MAX, "contact": CONTACT_MAX}[name]
     value = text.strip()
@@ -61,7 +67,7 @@ def reason(text: str) -> str:
 
 def tags(text: str) -> dict[str, Any]:
     """Keywords separated by commas: "jardinage, bricolage"."""
-    if fold(text) in SKIP_WORDS:
+    if _skipped(text):
         return {"tags": []}
     found: list[str] = []
     for raw in re.split(r"[,;#\n]+", text):
@@ -123,7 +129,7 @@ def place(text: str, gazetteer: Gazetteer) -> dict[str, Any] | list[Place]:
     """ "12 rue des Lilas, 69003 Lyon", "69003", "Lyon" or "à distance". Returns the fields, or
     the candidate towns when a name is ambiguous."""
     value = " ".join(text.split())
-    if fold(value).replace("à", "a") in REMOTE_WORDS:
+    if fold(value) in REMOTE_WORDS:
         return remote()
     if not value:
         raise UserError(msg("missions.error.place"))

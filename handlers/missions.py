@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,10 +12,11 @@ from datetime import datetime, timedelta
 from bot import markup
 from bot.context import Context
 from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, MenuEntry
-from bot.places import Place, distance_km
+from bot.places import Place, distance_km, normalise
 from bot.services import Services
 from bot.types import Button, Location, Msg, Reply, msg
 from handlers import mission_views as views
+from knowledge.normalise import fold
 from storage.missions import Change, Outcome
 from storage.records import JobRecord, MissionRecord, MissionStatus, SignUpRecord, SignUpStatus
 
@@ -69,12 +69,6 @@ class Search:
         if when not in "awe" or not 0 <= search.offset <= SCAN or not 0 < search.km <= 500:
             return None
         return search
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, for comparing tags."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
 def window(when: str, now: datetime, ctx: Context) -> tuple[datetime | None, datetime | None]:
@@ -473,7 +467,7 @@ async def missions_command(ctx: Context) -> Sequence[Reply]:
     if not query:
         return await listing(ctx, Search(km=ctx.services.settings.search_radius_km))
     places = ctx.services.places.lookup(query, limit=1)
-    if places and (query[:1].isdigit() or fold(query) == fold(places[0].name)):
+    if places and (query[:1].isdigit() or normalise(query) == normalise(places[0].name)):
         km = ctx.services.settings.search_radius_km
         return await listing(ctx, _place_search(places[0], km), place_label(places[0]))
     return await listing(

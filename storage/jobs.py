@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
+from storage.leases import claim, claimable
 from storage.models import ScheduledJob
 from storage.records import JobRecord
 
@@ -86,21 +87,13 @@ class JobRepository:
         async with self._db.write() as session:
             query = (
                 select(ScheduledJob)
-                .where(
-                    ScheduledJob.done_at.is_(None),
-                    ScheduledJob.due_at <= now,
-                    or_(ScheduledJob.claimed_until.is_(None), ScheduledJob.claimed_until <= now),
-                )
+                .where(ScheduledJob.done_at.is_(None), claimable(ScheduledJob, now))
                 .order_by(ScheduledJob.due_at, ScheduledJob.id)
                 .limit(limit)
             )
-            if self._db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.execute(query)).scalars())
-            for row in rows:
-                row.claimed_by = worker
-                row.claimed_until = now + lease
-                row.attempts += 1
+            rows = await claim(
+                session, self._db.dialect, query, worker=worker, lease=lease, now=now
+            )
             return [_record(r) for r in rows]
 
     async def complete(self, job_id: int, worker: str) -> bool:

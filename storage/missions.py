@@ -215,12 +215,13 @@ class MissionRepository:
     ) -> list[MissionRecord]:
         """Published missions that have not started yet (and start in ``[since, until)``
         when given), soonest first."""
-        now = self._now()
         query = select(Mission).where(
             Mission.association_id == association_id,
             Mission.status == MissionStatus.PUBLISHED.value,
-            Mission.starts_at > max(now, since) if since else Mission.starts_at > now,
+            Mission.starts_at > self._now(),
         )
+        if since is not None:
+            query = query.where(Mission.starts_at >= since)
         if until is not None:
             query = query.where(Mission.starts_at < until)
         async with self._db.read() as session:

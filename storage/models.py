@@ -218,7 +218,16 @@ class SignUp(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class ScheduledJob(Base):
+class Leased:
+    """Columns of a row that workers claim for a lease (jobs, outbox messages)."""
+
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
+class ScheduledJob(Leased, Base):
     """Timed work (a reminder, an offer's deadline...) that survives restarts.
 
     ``key`` makes scheduling idempotent (one reminder per sign-up, say). A worker claims due
@@ -235,15 +244,11 @@ class ScheduledJob(Base):
     key: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    attempts: Mapped[int] = mapped_column(default=0)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Leased, Base):
     """A message to one person, waiting to be delivered by their platform's adapter.
 
     ``key`` makes sending idempotent: the same notification enqueued twice is stored once, so
@@ -266,10 +271,6 @@ class OutboxMessage(Base):
     locale: Mapped[str] = mapped_column(String(8))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(default=0)
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

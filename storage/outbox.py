@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
+from storage.leases import claim, claimable
 from storage.models import OutboxMessage
 
 ERROR_MAX = 200
@@ -123,24 +124,16 @@ class OutboxRepository:
                 .where(
                     OutboxMessage.platform == platform,
                     OutboxMessage.status == DeliveryStatus.PENDING.value,
-                    OutboxMessage.due_at <= now,
-                    or_(
-                        OutboxMessage.claimed_until.is_(None),
-                        OutboxMessage.claimed_until <= now,
-                    ),
+                    claimable(OutboxMessage, now),
                 )
                 .order_by(OutboxMessage.due_at, OutboxMessage.id)
                 .limit(limit)
             )
             if chat_id is not None:
                 query = query.where(OutboxMessage.chat_id == chat_id)
-            if self._db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.execute(query)).scalars())
-            for row in rows:
-                row.claimed_by = worker
-                row.claimed_until = now + lease
-                row.attempts += 1
+            rows = await claim(
+                session, self._db.dialect, query, worker=worker, lease=lease, now=now
+            )
             return [_record(r) for r in rows]
 
     async def settle(

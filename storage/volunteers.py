@@ -114,30 +114,32 @@ class VolunteerRepository:
 
     async def set_locale(self, volunteer_id: int, locale: str | None) -> None:
         """Remember the language chosen with /langue (None: follow the platform)."""
-        async with self._db.write() as session:
-            await session.execute(
-                update(Volunteer).where(Volunteer.id == volunteer_id).values(locale=locale)
-            )
+        await self._set(volunteer_id, locale=locale)
 
     async def set_reminders(self, volunteer_id: int, wanted: bool) -> None:
         """Turn the day-before reminders on or off."""
+        await self._set(volunteer_id, reminders=wanted)
+
+    async def _set(self, volunteer_id: int, **values: object) -> None:
         async with self._db.write() as session:
             await session.execute(
-                update(Volunteer).where(Volunteer.id == volunteer_id).values(reminders=wanted)
+                update(Volunteer).where(Volunteer.id == volunteer_id).values(**values)
             )
 
-    async def reachable_at(self, volunteer_id: int) -> tuple[str, str] | None:
-        """The platform and user id to write to privately: the identity used last."""
+    async def reachable_at(self, volunteer_id: int) -> tuple[VolunteerRecord, str, str] | None:
+        """The volunteer with the platform and user id to write to privately: the identity
+        they used last."""
         async with self._db.read() as session:
             row = (
                 await session.execute(
-                    select(PlatformIdentity.platform, PlatformIdentity.platform_user_id)
-                    .where(PlatformIdentity.volunteer_id == volunteer_id)
+                    select(Volunteer, PlatformIdentity.platform, PlatformIdentity.platform_user_id)
+                    .join(PlatformIdentity)
+                    .where(Volunteer.id == volunteer_id)
                     .order_by(PlatformIdentity.last_used_at.desc(), PlatformIdentity.id.desc())
                     .limit(1)
                 )
             ).first()
-            return (row[0], row[1]) if row else None
+            return (_record(row[0]), row[1], row[2]) if row else None
 
     async def names(self, volunteer_ids: Sequence[int]) -> dict[int, str | None]:
         """Display names by id (for participant lists)."""
