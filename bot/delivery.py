@@ -1,30 +1,53 @@
-"""Drains the outbox for one platform: each queued message is sent once, retried on passing
-errors, and given up on when the person cannot be reached."""
+"""Drains the outbox for one platform: each queued message is sent once, paced to the
+platform's limits, retried with back-off on passing errors, and given up on when the person
+cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from types import TracebackType
 
 from bot.clock import Clock
 from bot.envelope import reply_from_json
+from bot.ratelimit import UNLIMITED, RateLimiter
+from bot.retry import Backoff
 from bot.types import Outgoing, Platform
-from storage.outbox import DeliveryStatus, OutboxRepository
+from storage.outbox import DeliveryStatus, OutboxRecord, OutboxRepository, Settled
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 6
-FIRST_RETRY = timedelta(seconds=30)
+"""How long a claimed batch is ours; a batch is sized to take a few seconds at most."""
+BACKOFF = Backoff(first=timedelta(seconds=30), attempts=6)
+RATE_LIMITED_TRIES = 3
+"""Tries within one claim when the platform answers 429, each after its ``retry_after``."""
+SETTLE_EVERY = 0.02
+"""Seconds between writes of delivery results: what a crash could send twice is bounded by
+what was sent in that time (plus the sends under way)."""
+BATCH_SECONDS = 2.0
+"""A claim holds about this much sending at the platform's rate."""
+MAX_BATCH = 500
 
 
 class Unreachable(Exception):
     """The recipient blocked the bot, left, or does not accept private messages."""
 
 
+class RateLimited(Exception):
+    """The platform refused the message for now and said when to try again."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
 Send = Callable[[Outgoing], Awaitable[None]]
-"""An adapter's way to deliver a message; raises :class:`Unreachable` or any passing error."""
+"""An adapter's way to deliver a message; raises :class:`Unreachable`, :class:`RateLimited`
+or any passing error."""
 
 
 class Delivery:
@@ -38,57 +61,134 @@ class Delivery:
         send: Send,
         *,
         worker: str,
+        limiter: RateLimiter | None = None,
         chat_id: str | None = None,
+        concurrency: int = 1,
+        lease: timedelta = LEASE,
+        backoff: Backoff = BACKOFF,
+        settle_every: float = SETTLE_EVERY,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
         self._platform = platform
         self._send = send
         self._worker = worker
+        self._limiter = limiter or RateLimiter(UNLIMITED)
         self._chat_id = chat_id
+        self._concurrency = max(concurrency, 1)
+        self._lease = lease
+        self._backoff = backoff
+        self._settle_every = settle_every
 
-    async def drain(self, limit: int = 30) -> int:
-        """Send what is due now; returns how many messages were delivered."""
+    @property
+    def batch(self) -> int:
+        """How many messages one claim takes: a couple of seconds' worth at the rate cap."""
+        rate = self._limiter.limits.per_second
+        if rate is None:
+            return MAX_BATCH
+        return max(10, min(MAX_BATCH, int(rate * BATCH_SECONDS)))
+
+    async def drain(self, limit: int | None = None) -> int:
+        """Send one batch of what is due now; returns how many messages were delivered."""
         claimed = await self._outbox.claim(
-            self._worker, self._platform.value, LEASE, chat_id=self._chat_id, limit=limit
+            self._worker,
+            self._platform.value,
+            self._lease,
+            chat_id=self._chat_id,
+            limit=limit or self.batch,
         )
-        delivered = 0
-        for message in claimed:
-            outgoing = Outgoing(
-                platform=self._platform,
-                chat_id=message.chat_id,
-                locale=message.locale,
-                reply=reply_from_json(message.body),
-            )
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self._concurrency)
+        async with _Settler(self._outbox, self._worker, self._settle_every) as settler:
+
+            async def deliver(message: OutboxRecord) -> None:
+                async with gate:
+                    settler.add(await self._deliver(message))
+
+            await asyncio.gather(*(deliver(m) for m in claimed))
+        return settler.sent
+
+    async def _deliver(self, message: OutboxRecord) -> Settled:
+        outgoing = Outgoing(
+            platform=self._platform,
+            chat_id=message.chat_id,
+            locale=message.locale,
+            reply=reply_from_json(message.body),
+            is_group=message.is_group,
+            edit_message_id=message.edit_message_id,
+        )
+        problem: Exception | None = None
+        for _ in range(RATE_LIMITED_TRIES):
+            await self._limiter.acquire(message.chat_id, group=message.is_group)
             try:
                 await self._send(outgoing)
+            except RateLimited as exc:
+                log.warning("rate limited on %s: %s", self._platform.value, exc)
+                self._limiter.pause(exc.retry_after)
+                problem = exc
+                continue
             except Unreachable as exc:
-                log.info("volunteer %s unreachable: %s", message.volunteer_id, exc)
-                await self._outbox.settle(
-                    message.id, self._worker, DeliveryStatus.UNREACHABLE, str(exc)
-                )
-                continue
+                log.info("recipient of %s unreachable: %s", message.key, exc)
+                return Settled(message.id, DeliveryStatus.UNREACHABLE, str(exc))
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                if message.attempts >= MAX_ATTEMPTS:
-                    log.error(
-                        "giving up on message %s after %s tries: %s",
-                        message.key,
-                        message.attempts,
-                        error,
-                    )
-                    await self._outbox.settle(
-                        message.id, self._worker, DeliveryStatus.FAILED, error
-                    )
-                else:
-                    log.warning(
-                        "message %s not sent (try %s): %s", message.key, message.attempts, error
-                    )
-                    delay = FIRST_RETRY * 2 ** (message.attempts - 1)
-                    await self._outbox.retry(
-                        message.id, self._worker, self._clock.now() + delay, error
-                    )
-                continue
-            await self._outbox.settle(message.id, self._worker, DeliveryStatus.SENT)
-            delivered += 1
-        return delivered
+                problem = exc
+                break
+            return Settled(message.id, DeliveryStatus.SENT)
+        return self._failed(message, problem)
+
+    def _failed(self, message: OutboxRecord, problem: Exception | None) -> Settled:
+        error = f"{type(problem).__name__}: {problem}"
+        delay = self._backoff.delay(message.attempts)
+        if delay is None:
+            log.error("giving up on %s after %s tries: %s", message.key, message.attempts, error)
+            return Settled(message.id, DeliveryStatus.FAILED, error)
+        log.warning("%s not sent (try %s): %s", message.key, message.attempts, error)
+        return Settled(message.id, DeliveryStatus.PENDING, error, self._clock.now() + delay)
+
+
+class _Settler:
+    """Collects delivery results and writes them in small batches, every ``every`` seconds
+    and once more at the end."""
+
+    def __init__(self, outbox: OutboxRepository, worker: str, every: float) -> None:
+        self._outbox = outbox
+        self._worker = worker
+        self._every = every
+        self._waiting: list[Settled] = []
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    def add(self, outcome: Settled) -> None:
+        self._waiting.append(outcome)
+        if outcome.status is DeliveryStatus.SENT:
+            self.sent += 1
+
+    async def _flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            await self._outbox.settle_many(self._worker, waiting)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._every)
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("could not record deliveries; their leases will run out")
+
+    async def __aenter__(self) -> _Settler:
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._flush()

@@ -179,6 +179,7 @@ class Gazetteer:
             for key, hits in by_name.items()
         }
         self._name_keys = list(self._by_name)
+        self._departments = frozenset(commune.department for commune in self._communes)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PLACES) -> Gazetteer:
@@ -208,6 +209,13 @@ class Gazetteer:
     def __len__(self) -> int:
         """Number of communes (and municipal arrondissements) known."""
         return len(self._communes)
+
+    def department(self, text: str) -> str | None:
+        """The department code typed (``"75"``, ``"2a"``, ``"974"``), if it is one."""
+        code = text.strip().upper()
+        if len(code) == 1 and code.isdigit():
+            code = "0" + code
+        return code if code in self._departments else None
 
     def lookup(self, text: str, limit: int = 5) -> list[Place]:
         """Places matching a postcode, a name, or both; best first, at most ``limit``."""

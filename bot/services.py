@@ -10,6 +10,7 @@ from bot.i18n import Catalogue
 from bot.notifier import Notifier
 from bot.places import Gazetteer
 from knowledge.service import KnowledgeBase
+from storage.announcements import AnnouncementRepository
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
@@ -17,6 +18,7 @@ from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
 
 
@@ -36,5 +38,7 @@ class Services:
     missions: MissionRepository
     jobs: JobRepository
     outbox: OutboxRepository
+    subscriptions: SubscriptionRepository
+    announcements: AnnouncementRepository
     notifier: Notifier
     places: Gazetteer

@@ -144,6 +144,10 @@ class Outgoing:
     chat_id: str
     locale: str
     reply: Reply
+    is_group: bool = False
+    """A group or channel rather than a person's private chat."""
+    edit_message_id: str | None = None
+    """Replace this earlier message of the chat (a progress report) instead of a new one."""
 
 
 @dataclass(frozen=True, slots=True)

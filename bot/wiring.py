@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -19,12 +19,23 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
 from bot.notifier import Notifier
 from bot.places import Gazetteer
+from bot.ratelimit import UNLIMITED, Limits, RateLimiter
 from bot.services import Services
 from bot.types import Platform
 from bot.worker import Worker
-from handlers import ask, cancel, kb_admin, language, mission_admin, missions
+from handlers import (
+    announce,
+    ask,
+    cancel,
+    kb_admin,
+    language,
+    mission_admin,
+    missions,
+    subscriptions,
+)
 from handlers import help as help_menu
 from knowledge.service import KnowledgeBase
+from storage.announcements import AnnouncementRepository
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
@@ -32,6 +43,7 @@ from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
 
 log = logging.getLogger(__name__)
@@ -43,6 +55,8 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     ask.register,
     missions.register,
     mission_admin.register,
+    subscriptions.register,
+    announce.register,
     kb_admin.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
@@ -56,30 +70,52 @@ class App:
     dispatcher: Dispatcher
     worker: Worker
 
-    def delivery(self, platform: Platform, send: Send, chat_id: str | None = None) -> Delivery:
-        """A drain of the outbox for one platform (and one chat, for the terminal)."""
+    def delivery(
+        self,
+        platform: Platform,
+        send: Send,
+        chat_id: str | None = None,
+        *,
+        limits: Limits = UNLIMITED,
+        concurrency: int = 1,
+    ) -> Delivery:
+        """A drain of the outbox for one platform (and one chat, for the terminal), paced to
+        the platform's ``limits``."""
         return Delivery(
             self.services.outbox,
             self.services.clock,
             platform,
             send,
             worker=self.worker.name,
+            limiter=RateLimiter(limits),
             chat_id=chat_id,
+            concurrency=concurrency,
         )
 
     async def run_background(
         self, stop: asyncio.Event, deliveries: Sequence[Delivery], every: float = 2.0
     ) -> None:
-        """Run timed jobs and deliver queued messages until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                await self.worker.tick()
-                for delivery in deliveries:
-                    await delivery.drain()
-            except Exception:
-                log.exception("background work failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
+        """Run timed jobs and deliver queued messages until ``stop`` is set: each delivery
+        keeps sending while there is work, and looks again every ``every`` seconds."""
+
+        async def repeat(work: Callable[[], Awaitable[int]], name: str) -> None:
+            while not stop.is_set():
+                try:
+                    if await work():
+                        continue
+                except Exception:
+                    log.exception("%s failed; trying again shortly", name)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=every)
+
+        async def tick() -> int:
+            await self.worker.tick()
+            return 0
+
+        await asyncio.gather(
+            repeat(tick, "timed jobs"),
+            *(repeat(d.drain, f"delivery {i}") for i, d in enumerate(deliveries)),
+        )
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -116,6 +152,8 @@ async def build_app(
         missions=MissionRepository(db, clock.now),
         jobs=JobRepository(db, clock.now),
         outbox=outbox,
+        subscriptions=SubscriptionRepository(db, clock.now),
+        announcements=AnnouncementRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
     )

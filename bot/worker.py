@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from bot.dispatcher import JobHandler, Sweep
+from bot.retry import Backoff
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-FIRST_RETRY = timedelta(minutes=1)
+BACKOFF = Backoff(first=timedelta(minutes=1), attempts=5)
 
 
 class Worker:
@@ -51,10 +51,10 @@ class Worker:
                 await handler(self._services, job)
             except Exception:
                 log.exception("job %s (%s) failed, try %s", job.key, job.kind, job.attempts)
-                if job.attempts >= MAX_ATTEMPTS:
+                delay = BACKOFF.delay(job.attempts)
+                if delay is None:
                     await jobs.complete(job.id, self.name)
                 else:
-                    delay = FIRST_RETRY * 2 ** (job.attempts - 1)
                     await jobs.retry(job.id, self.name, self._services.clock.now() + delay)
                 continue
             await jobs.complete(job.id, self.name)

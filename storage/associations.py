@@ -32,6 +32,12 @@ class AssociationRepository:
             await session.flush()
             return _record(row)
 
+    async def get(self, association_id: int) -> AssociationRecord | None:
+        """An association by id."""
+        async with self._db.read() as session:
+            row = await session.get(Association, association_id)
+            return _record(row) if row else None
+
     async def by_slug(self, slug: str) -> AssociationRecord | None:
         """The association with this slug."""
         async with self._db.read() as session:

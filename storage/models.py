@@ -79,6 +79,9 @@ class PlatformIdentity(Base):
     platform_user_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the platform last refused a private message (blocked bot, closed DMs); cleared
+    as soon as the person writes again."""
 
     volunteer: Mapped[Volunteer] = relationship(back_populates="identities")
 
@@ -249,28 +252,112 @@ class ScheduledJob(Leased, Base):
 
 
 class OutboxMessage(Leased, Base):
-    """A message to one person, waiting to be delivered by their platform's adapter.
+    """A message to one person (or one group), waiting to be delivered by its platform's adapter.
 
     ``key`` makes sending idempotent: the same notification enqueued twice is stored once, so
-    nobody is messaged twice. A delivery worker claims rows for a lease, like jobs.
+    nobody is messaged twice. A delivery worker claims rows for a lease, like jobs. Personal
+    notifications (``bulk`` false) go before announcements to many people.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("key"),
-        Index("ix_outbox_platform_status_due", "platform", "status", "due_at"),
+        Index("ix_outbox_platform_status_bulk_due", "platform", "status", "bulk", "due_at"),
+        Index("ix_outbox_announcement_status", "announcement_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160))
-    volunteer_id: Mapped[int] = mapped_column(
+    volunteer_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    """None for a post in an association's group or channel."""
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE")
     )
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
+    is_group: Mapped[bool] = mapped_column(default=False)
+    bulk: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    edit_message_id: Mapped[str | None] = mapped_column(String(64))
+    """Replace this earlier message of the chat instead of sending a new one (progress)."""
     status: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Subscription(Base):
+    """A volunteer's consent to receive an association's announcements.
+
+    ``scope`` is ``all`` (every announcement), ``area`` (those for a postcode or department:
+    ``value`` holds it, ``department`` its department) or ``tag`` (those on a topic).
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "association_id", "scope", "value"),
+        Index("ix_subscriptions_association_scope_value", "association_id", "scope", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(40), default="")
+    department: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Announcement(Base):
+    """A coordinator's broadcast: its text, its audience, and where its progress is shown.
+
+    ``key`` (the coordinator and the draft) makes a second tap on "send" harmless;
+    ``cursor`` is the last volunteer id queued, so that queueing resumes after a crash.
+    """
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_announcements_association_created", "association_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(4000))
+    audience: Mapped[str] = mapped_column(String(8))
+    audience_value: Mapped[str] = mapped_column(String(40), default="")
+    audience_label: Mapped[str] = mapped_column(String(200), default="")
+    post_in_groups: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12))
+    cursor: Mapped[int] = mapped_column(default=0)
+    recipients: Mapped[int] = mapped_column(default=0)
+    reported: Mapped[int] = mapped_column(default=-1)
+    """How many deliveries the last progress message showed."""
+    report_platform: Mapped[str | None] = mapped_column(String(16))
+    report_chat_id: Mapped[str | None] = mapped_column(String(64))
+    report_message_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AssociationChannel(Base):
+    """A group or channel where an association's announcements may also be posted."""
+
+    __tablename__ = "association_channels"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

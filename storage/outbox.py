@@ -8,20 +8,24 @@ or give up on it (the person blocked the bot: *unreachable*).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.leases import claim, claimable
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, PlatformIdentity
 
 ERROR_MAX = 200
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+"""The outbox as a Core table, for statements over many rows at once."""
 
 
 class DeliveryStatus(StrEnum):
@@ -41,12 +45,38 @@ class OutboxRecord:
 
     id: int
     key: str
-    volunteer_id: int
+    volunteer_id: int | None
     platform: str
     chat_id: str
     locale: str
     body: dict[str, Any]
     attempts: int
+    is_group: bool = False
+    edit_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to queue with :meth:`OutboxRepository.enqueue_many`."""
+
+    key: str
+    volunteer_id: int | None
+    platform: str
+    chat_id: str
+    locale: str
+    body: dict[str, Any]
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    is_group: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """How one delivery ended: a final status, or ``retry_at`` for another try."""
+
+    message_id: int
+    status: DeliveryStatus
+    error: str | None = None
+    retry_at: datetime | None = None
 
 
 def _record(row: OutboxMessage) -> OutboxRecord:
@@ -59,6 +89,8 @@ def _record(row: OutboxMessage) -> OutboxRecord:
         locale=row.locale,
         body=dict(row.body),
         attempts=row.attempts,
+        is_group=row.is_group,
+        edit_message_id=row.edit_message_id,
     )
 
 
@@ -79,8 +111,10 @@ class OutboxRepository:
         locale: str,
         body: dict[str, Any],
         due_at: datetime | None = None,
+        edit_message_id: str | None = None,
     ) -> bool:
-        """Queue a message once per ``key``; False if that key was already queued."""
+        """Queue a personal message once per ``key``; False if that key was already queued.
+        With ``edit_message_id`` it replaces that earlier message of the chat."""
         now = self._now()
         try:
             async with self._db.write() as session:
@@ -97,6 +131,7 @@ class OutboxRepository:
                         chat_id=chat_id,
                         locale=locale,
                         body=body,
+                        edit_message_id=edit_message_id,
                         status=DeliveryStatus.PENDING.value,
                         attempts=0,
                         due_at=due_at or now,
@@ -106,6 +141,37 @@ class OutboxRepository:
         except IntegrityError:
             return False
         return True
+
+    async def enqueue_many(
+        self, messages: Sequence[NewMessage], *, announcement_id: int | None = None
+    ) -> None:
+        """Queue many messages of one broadcast in one statement; keys already queued are
+        skipped, so queueing the same batch again (after a crash) adds nothing."""
+        if not messages:
+            return
+        now = self._now()
+        rows = [
+            {
+                "key": m.key,
+                "volunteer_id": m.volunteer_id,
+                "announcement_id": announcement_id,
+                "platform": m.platform,
+                "chat_id": m.chat_id,
+                "is_group": m.is_group,
+                "bulk": True,
+                "locale": m.locale,
+                "body": m.body,
+                "status": m.status.value,
+                "attempts": 0,
+                "due_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        insert = postgresql_insert if self._db.dialect == "postgresql" else sqlite_insert
+        statement = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+        async with self._db.write() as session:
+            await session.execute(statement, rows)
 
     async def claim(
         self,
@@ -126,7 +192,7 @@ class OutboxRepository:
                     OutboxMessage.status == DeliveryStatus.PENDING.value,
                     claimable(OutboxMessage, now),
                 )
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .order_by(OutboxMessage.bulk, OutboxMessage.due_at, OutboxMessage.id)
                 .limit(limit)
             )
             if chat_id is not None:
@@ -136,35 +202,87 @@ class OutboxRepository:
             )
             return [_record(r) for r in rows]
 
-    async def settle(
-        self, message_id: int, worker: str, status: DeliveryStatus, error: str | None = None
-    ) -> bool:
-        """Record the end of a delivery; False if the claim was lost meanwhile."""
-        values: dict[str, Any] = {"status": status.value, "claimed_until": None}
-        if status is DeliveryStatus.SENT:
-            values["sent_at"] = self._now()
-        if error:
-            values["error"] = error[:ERROR_MAX]
+    async def settle_many(self, worker: str, outcomes: Sequence[Settled]) -> None:
+        """Record many deliveries in one transaction; an ``unreachable`` outcome also marks
+        the person's identity, so that broadcasts skip it until they write again."""
+        now = self._now()
+        final = [o for o in outcomes if o.retry_at is None]
+        again = [o for o in outcomes if o.retry_at is not None]
+        table = _OUTBOX.c
+        mine = (
+            (table.id == bindparam("message_id"))
+            & (table.claimed_by == worker)
+            & (table.status == DeliveryStatus.PENDING.value)
+        )
         async with self._db.write() as session:
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message_id,
-                    OutboxMessage.claimed_by == worker,
-                    OutboxMessage.status == DeliveryStatus.PENDING.value,
+            if final:
+                await session.execute(
+                    update(_OUTBOX)
+                    .where(mine)
+                    .values(
+                        status=bindparam("new_status"),
+                        sent_at=bindparam("sent_at"),
+                        error=bindparam("new_error"),
+                        claimed_until=None,
+                    ),
+                    [
+                        {
+                            "message_id": o.message_id,
+                            "new_status": o.status.value,
+                            "sent_at": now if o.status is DeliveryStatus.SENT else None,
+                            "new_error": o.error[:ERROR_MAX] if o.error else None,
+                        }
+                        for o in final
+                    ],
                 )
-                .values(**values)
-            )
-            return bool(getattr(result, "rowcount", 0))
+            if again:
+                await session.execute(
+                    update(_OUTBOX)
+                    .where(mine)
+                    .values(
+                        due_at=bindparam("retry_at"),
+                        error=bindparam("new_error"),
+                        claimed_by=None,
+                        claimed_until=None,
+                    ),
+                    [
+                        {
+                            "message_id": o.message_id,
+                            "retry_at": o.retry_at,
+                            "new_error": (o.error or "")[:ERROR_MAX],
+                        }
+                        for o in again
+                    ],
+                )
+            lost = [o.message_id for o in final if o.status is DeliveryStatus.UNREACHABLE]
+            if lost:
+                people = (
+                    select(OutboxMessage.platform, OutboxMessage.chat_id)
+                    .where(OutboxMessage.id.in_(lost), OutboxMessage.volunteer_id.is_not(None))
+                    .subquery()
+                )
+                await session.execute(
+                    update(PlatformIdentity)
+                    .where(
+                        tuple_(PlatformIdentity.platform, PlatformIdentity.platform_user_id).in_(
+                            select(people.c.platform, people.c.chat_id)
+                        )
+                    )
+                    .values(unreachable_at=now)
+                    .execution_options(synchronize_session=False)
+                )
 
-    async def retry(self, message_id: int, worker: str, at: datetime, error: str) -> None:
-        """Give a claimed message back, due again at ``at``."""
-        async with self._db.write() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
-                .values(due_at=at, claimed_by=None, claimed_until=None, error=error[:ERROR_MAX])
+    async def announcement_counts(self, announcement_id: int) -> dict[DeliveryStatus, int]:
+        """How many of a broadcast's messages stand in each status."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(OutboxMessage.status, func.count(OutboxMessage.id))
+                .where(OutboxMessage.announcement_id == announcement_id)
+                .group_by(OutboxMessage.status)
             )
+            counts = dict.fromkeys(DeliveryStatus, 0)
+            counts.update({DeliveryStatus(status): int(count) for status, count in rows})
+            return counts
 
     async def counts(self, key_prefix: str = "") -> dict[DeliveryStatus, int]:
         """How many messages stand in each status (those whose key starts with the prefix)."""

@@ -29,6 +29,19 @@ class VolunteerRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """Where to write to a volunteer privately."""
+
+    volunteer_id: int
+    platform: str
+    chat_id: str
+    locale: str | None
+    device_language: str | None
+    reachable: bool
+    """False when the platform refused the last private message (blocked bot, closed DMs)."""
+
+
+@dataclass(frozen=True, slots=True)
 class AssociationRecord:
     """An association."""
 
@@ -176,3 +189,85 @@ class JobRecord:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+
+
+class AudienceKind(StrEnum):
+    """Who an announcement is for."""
+
+    ALL = "all"
+    """Everyone subscribed to all of the association's announcements."""
+    AREA = "area"
+    """Those subscribed to all, or to this postcode or department."""
+    TAG = "tag"
+    """Those subscribed to all, or to this topic."""
+    MISSION = "mission"
+    """The people signed up for one mission (confirmed or offered a place)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """An announcement's audience: a kind and its value (postcode, department, tag, mission
+    id). ``department`` is set for an area."""
+
+    kind: AudienceKind
+    value: str = ""
+    department: str | None = None
+
+
+class SubscriptionScope(StrEnum):
+    """What a volunteer agreed to receive from an association."""
+
+    ALL = "all"
+    AREA = "area"
+    TAG = "tag"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRecord:
+    """One consent: all announcements, those for an area, or those on a topic."""
+
+    scope: SubscriptionScope
+    value: str = ""
+    department: str | None = None
+
+
+class AnnouncementStatus(StrEnum):
+    """Where a broadcast stands."""
+
+    QUEUEING = "queueing"
+    """Recipients are being written to the outbox."""
+    SENDING = "sending"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementRecord:
+    """A broadcast as the core sees it."""
+
+    id: int
+    association_id: int
+    created_by: int | None
+    text: str
+    audience: Audience
+    audience_label: str
+    post_in_groups: bool
+    status: AnnouncementStatus
+    cursor: int
+    recipients: int
+    reported: int
+    report_platform: str | None
+    report_chat_id: str | None
+    report_message_id: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    """A group or channel linked to an association."""
+
+    id: int
+    association_id: int
+    platform: str
+    chat_id: str
+    title: str | None

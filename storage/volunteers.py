@@ -10,10 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.models import PlatformIdentity, Volunteer
-from storage.records import VolunteerRecord
+from storage.records import Contact, VolunteerRecord
 
 SEEN_RESOLUTION = timedelta(hours=1)
 """``last_seen_at`` is refreshed at most this often, to keep reads read-only."""
+
+_BEST_IDENTITY_FIRST = (
+    PlatformIdentity.unreachable_at.is_not(None),
+    PlatformIdentity.last_used_at.desc(),
+    PlatformIdentity.id.desc(),
+)
+"""Identities that accept messages first, then the one used last."""
 
 
 def _record(row: Volunteer) -> VolunteerRecord:
@@ -49,7 +56,7 @@ class VolunteerRepository:
         async with self._db.read() as session:
             found = (
                 await session.execute(
-                    select(Volunteer, PlatformIdentity.id)
+                    select(Volunteer, PlatformIdentity.id, PlatformIdentity.unreachable_at)
                     .join(PlatformIdentity)
                     .where(
                         PlatformIdentity.platform == platform,
@@ -58,9 +65,10 @@ class VolunteerRepository:
                 )
             ).first()
         if found is not None:
-            volunteer, identity_id = found
+            volunteer, identity_id, unreachable_at = found
             stale_language = language is not None and language != volunteer.device_language
-            if stale_language or now - volunteer.last_seen_at >= SEEN_RESOLUTION:
+            stale_seen = now - volunteer.last_seen_at >= SEEN_RESOLUTION
+            if stale_language or stale_seen or unreachable_at is not None:
                 await self._touch(volunteer.id, identity_id, now, language)
                 if language is not None:
                     volunteer.device_language = language
@@ -103,7 +111,7 @@ class VolunteerRepository:
             await session.execute(
                 update(PlatformIdentity)
                 .where(PlatformIdentity.id == identity_id)
-                .values(last_used_at=now)
+                .values(last_used_at=now, unreachable_at=None)
             )
 
     async def get(self, volunteer_id: int) -> VolunteerRecord | None:
@@ -128,18 +136,50 @@ class VolunteerRepository:
 
     async def reachable_at(self, volunteer_id: int) -> tuple[VolunteerRecord, str, str] | None:
         """The volunteer with the platform and user id to write to privately: the identity
-        they used last."""
+        they used last among those that still accept messages (else the last one used)."""
         async with self._db.read() as session:
             row = (
                 await session.execute(
                     select(Volunteer, PlatformIdentity.platform, PlatformIdentity.platform_user_id)
                     .join(PlatformIdentity)
                     .where(Volunteer.id == volunteer_id)
-                    .order_by(PlatformIdentity.last_used_at.desc(), PlatformIdentity.id.desc())
+                    .order_by(*_BEST_IDENTITY_FIRST)
                     .limit(1)
                 )
             ).first()
             return (_record(row[0]), row[1], row[2]) if row else None
+
+    async def contacts(self, volunteer_ids: Sequence[int]) -> dict[int, Contact]:
+        """How to write to each of these volunteers privately (for a broadcast); volunteers
+        without any identity are left out."""
+        if not volunteer_ids:
+            return {}
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(
+                    Volunteer.id,
+                    Volunteer.locale,
+                    Volunteer.device_language,
+                    PlatformIdentity.platform,
+                    PlatformIdentity.platform_user_id,
+                    PlatformIdentity.unreachable_at,
+                )
+                .join(PlatformIdentity)
+                .where(Volunteer.id.in_(list(volunteer_ids)))
+                .order_by(Volunteer.id, *_BEST_IDENTITY_FIRST)
+            )
+            found: dict[int, Contact] = {}
+            for volunteer_id, locale, device, platform, user_id, unreachable_at in rows:
+                if volunteer_id not in found:
+                    found[volunteer_id] = Contact(
+                        volunteer_id=volunteer_id,
+                        platform=platform,
+                        chat_id=user_id,
+                        locale=locale,
+                        device_language=device,
+                        reachable=unreachable_at is None,
+                    )
+            return found
 
     async def names(self, volunteer_ids: Sequence[int]) -> dict[int, str | None]:
         """Display names by id (for participant lists)."""

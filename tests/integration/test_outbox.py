@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.delivery import MAX_ATTEMPTS, Delivery, Unreachable
+from bot.delivery import BACKOFF, Delivery, Unreachable
 from bot.envelope import reply_from_json, reply_to_json
 from bot.types import Attachment, Button, Msg, Outgoing, Platform, Reply, msg
 from storage.db import Database
-from storage.outbox import DeliveryStatus, OutboxRepository
+from storage.outbox import DeliveryStatus, OutboxRepository, Settled
 from storage.volunteers import VolunteerRepository
 
 LEASE = timedelta(minutes=2)
@@ -71,7 +71,7 @@ async def test_delivery_sends_retries_and_gives_up(
     delivery = Delivery(outbox, clock, Platform.CONSOLE, send, worker="w")
     assert await delivery.drain() == 1
     assert await delivery.drain() == 0, "a sent message is not sent again"
-    for _ in range(MAX_ATTEMPTS + 2):
+    for _ in range(BACKOFF.attempts + 2):
         clock.advance(timedelta(hours=2))
         await delivery.drain()
     counts = await outbox.counts()
@@ -93,8 +93,10 @@ async def test_a_crashed_workers_messages_come_back_after_the_lease(
     clock.advance(LEASE + timedelta(seconds=1))
     (again,) = await outbox.claim("alive", "console", LEASE)
     assert again.id == claimed.id
-    assert not await outbox.settle(claimed.id, "dead", DeliveryStatus.SENT)
-    assert await outbox.settle(again.id, "alive", DeliveryStatus.SENT)
+    await outbox.settle_many("dead", [Settled(claimed.id, DeliveryStatus.SENT)])
+    assert await outbox.counts() == {DeliveryStatus.PENDING: 1}, "a lost claim settles nothing"
+    await outbox.settle_many("alive", [Settled(again.id, DeliveryStatus.SENT)])
+    assert await outbox.counts() == {DeliveryStatus.SENT: 1}
 
 
 def test_replies_survive_the_trip_through_json() -> None:

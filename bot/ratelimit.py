@@ -1,0 +1,93 @@
+"""Pacing of outgoing messages so that a platform never has to refuse them.
+
+Each platform caps how fast a bot may write: Telegram about 30 messages a second in all, one a
+second in one private chat and 20 a minute in one group; Discord 50 requests a second, and five
+messages per five seconds in one channel. :class:`RateLimiter` hands out send slots spaced to
+respect all three, and stops everything for the time a platform asks after refusing (429
+``retry_after``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+GROUP_WINDOW = 60.0
+_FORGET_AFTER = 600
+"""Chats remembered for pacing before the oldest are forgotten (their slots have passed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A platform's published limits; ``None`` means no limit."""
+
+    per_second: float | None
+    chat_interval: float = 0.0
+    """Seconds between two messages to the same private chat."""
+    group_per_minute: int | None = None
+
+
+TELEGRAM = Limits(per_second=30.0, chat_interval=1.0, group_per_minute=20)
+DISCORD = Limits(per_second=45.0, chat_interval=1.0, group_per_minute=60)
+UNLIMITED = Limits(per_second=None)
+
+
+class RateLimiter:
+    """Hands out send slots: ``await limiter.acquire(chat)`` returns when sending is allowed."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[str, float] = {}
+        self._group_sends: dict[str, deque[float]] = {}
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (the platform said ``retry_after``)."""
+        self._paused_until = max(self._paused_until, self._monotonic() + max(seconds, 0.0))
+
+    async def acquire(self, chat_id: str, *, group: bool = False) -> None:
+        """Wait for this chat's next allowed slot, reserve it, and return at that moment."""
+        limits = self.limits
+        while True:
+            now = self._monotonic()
+            wait = max(self._paused_until, self._chat_next.get(chat_id, 0.0)) - now
+            sends = self._group_sends.get(chat_id) if group else None
+            if sends is not None and limits.group_per_minute is not None:
+                while sends and sends[0] <= now - GROUP_WINDOW:
+                    sends.popleft()
+                if len(sends) >= limits.group_per_minute:
+                    wait = max(wait, sends[0] + GROUP_WINDOW - now)
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            slot = now
+            if limits.per_second is not None:
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + 1.0 / limits.per_second
+            self._reserve(chat_id, group, slot)
+            if slot > now:
+                await self._sleep(slot - now)
+            return
+
+    def _reserve(self, chat_id: str, group: bool, slot: float) -> None:
+        limits = self.limits
+        if limits.chat_interval:
+            if len(self._chat_next) > _FORGET_AFTER:
+                passed = [c for c, t in self._chat_next.items() if t <= slot]
+                for chat in passed:
+                    del self._chat_next[chat]
+            self._chat_next[chat_id] = slot + limits.chat_interval
+        if group and limits.group_per_minute is not None:
+            self._group_sends.setdefault(chat_id, deque()).append(slot)
