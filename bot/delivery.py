@@ -64,6 +64,7 @@ class Delivery:
         limiter: RateLimiter | None = None,
         chat_id: str | None = None,
         concurrency: int = 1,
+        lanes: int = 1,
         lease: timedelta = LEASE,
         backoff: Backoff = BACKOFF,
         settle_every: float = SETTLE_EVERY,
@@ -76,6 +77,9 @@ class Delivery:
         self._limiter = limiter or RateLimiter(UNLIMITED)
         self._chat_id = chat_id
         self._concurrency = max(concurrency, 1)
+        self.lanes = max(lanes, 1)
+        """Batches worked on at once (see :meth:`run`): while one is claimed or settled,
+        another is sending, so the platform's rate is used in full."""
         self._lease = lease
         self._backoff = backoff
         self._settle_every = settle_every
@@ -108,6 +112,22 @@ class Delivery:
 
             await asyncio.gather(*(deliver(m) for m in claimed))
         return settler.sent
+
+    async def run(self, stop: asyncio.Event, idle: float = 2.0) -> None:
+        """Deliver until ``stop`` is set, in ``lanes`` loops sharing the pacing; a loop that
+        finds nothing to send looks again after ``idle`` seconds."""
+
+        async def lane(number: int) -> None:
+            while not stop.is_set():
+                try:
+                    if await self.drain():
+                        continue
+                except Exception:
+                    log.exception("delivery lane %s failed; trying again shortly", number)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle)
+
+        await asyncio.gather(*(lane(n) for n in range(self.lanes)))
 
     async def _deliver(self, message: OutboxRecord) -> Settled:
         outgoing = Outgoing(
@@ -149,13 +169,15 @@ class Delivery:
 
 class _Settler:
     """Collects delivery results and writes them in small batches, every ``every`` seconds
-    and once more at the end."""
+    and once more at the end. A write under way is never interrupted: results handed to it
+    are recorded or, if the database fails, left to their lease."""
 
     def __init__(self, outbox: OutboxRepository, worker: str, every: float) -> None:
         self._outbox = outbox
         self._worker = worker
         self._every = every
         self._waiting: list[Settled] = []
+        self._done = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
 
@@ -166,16 +188,19 @@ class _Settler:
 
     async def _flush(self) -> None:
         waiting, self._waiting = self._waiting, []
-        if waiting:
+        if not waiting:
+            return
+        try:
             await self._outbox.settle_many(self._worker, waiting)
+        except Exception:
+            log.exception("could not record %s deliveries; their leases will run out", len(waiting))
 
     async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._every)
-            try:
-                await self._flush()
-            except Exception:
-                log.exception("could not record deliveries; their leases will run out")
+        while not self._done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), timeout=self._every)
+            await self._flush()
+        await self._flush()  # what was added while the last write was under way
 
     async def __aenter__(self) -> _Settler:
         self._task = asyncio.create_task(self._loop())
@@ -187,8 +212,6 @@ class _Settler:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        self._done.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._flush()
+            await self._task

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 GROUP_WINDOW = 60.0
-_FORGET_AFTER = 600
-"""Chats remembered for pacing before the oldest are forgotten (their slots have passed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +49,8 @@ class RateLimiter:
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_next: dict[str, float] = {}
+        self._chat_expiry: deque[tuple[float, str]] = deque()
+        """``_chat_next`` entries in time order, so that passed ones are forgotten cheaply."""
         self._group_sends: dict[str, deque[float]] = {}
 
     def pause(self, seconds: float) -> None:
@@ -84,10 +84,12 @@ class RateLimiter:
     def _reserve(self, chat_id: str, group: bool, slot: float) -> None:
         limits = self.limits
         if limits.chat_interval:
-            if len(self._chat_next) > _FORGET_AFTER:
-                passed = [c for c, t in self._chat_next.items() if t <= slot]
-                for chat in passed:
+            expiry = self._chat_expiry
+            while expiry and expiry[0][0] <= slot:
+                moment, chat = expiry.popleft()
+                if self._chat_next.get(chat) == moment:
                     del self._chat_next[chat]
             self._chat_next[chat_id] = slot + limits.chat_interval
+            expiry.append((slot + limits.chat_interval, chat_id))
         if group and limits.group_per_minute is not None:
             self._group_sends.setdefault(chat_id, deque()).append(slot)

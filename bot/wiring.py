@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -78,6 +78,7 @@ class App:
         *,
         limits: Limits = UNLIMITED,
         concurrency: int = 1,
+        lanes: int = 1,
     ) -> Delivery:
         """A drain of the outbox for one platform (and one chat, for the terminal), paced to
         the platform's ``limits``."""
@@ -90,32 +91,25 @@ class App:
             limiter=RateLimiter(limits),
             chat_id=chat_id,
             concurrency=concurrency,
+            lanes=lanes,
         )
 
     async def run_background(
         self, stop: asyncio.Event, deliveries: Sequence[Delivery], every: float = 2.0
     ) -> None:
-        """Run timed jobs and deliver queued messages until ``stop`` is set: each delivery
-        keeps sending while there is work, and looks again every ``every`` seconds."""
+        """Run timed jobs and deliver queued messages until ``stop`` is set: deliveries keep
+        sending while there is work, and everything looks again every ``every`` seconds."""
 
-        async def repeat(work: Callable[[], Awaitable[int]], name: str) -> None:
+        async def timed_jobs() -> None:
             while not stop.is_set():
                 try:
-                    if await work():
-                        continue
+                    await self.worker.tick()
                 except Exception:
-                    log.exception("%s failed; trying again shortly", name)
+                    log.exception("timed jobs failed; trying again shortly")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=every)
 
-        async def tick() -> int:
-            await self.worker.tick()
-            return 0
-
-        await asyncio.gather(
-            repeat(tick, "timed jobs"),
-            *(repeat(d.drain, f"delivery {i}") for i, d in enumerate(deliveries)),
-        )
+        await asyncio.gather(timed_jobs(), *(d.run(stop, idle=every) for d in deliveries))
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_
+from sqlalchemy import ColumnElement, Select, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Leased
@@ -37,8 +37,19 @@ async def claim(
     if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).scalars())
-    for row in rows:
+    if not rows:
+        return rows
+    model = type(rows[0])
+    until = now + lease
+    await session.execute(
+        update(model)
+        .where(model.id.in_([row.id for row in rows]))  # type: ignore[attr-defined]
+        .values(claimed_by=worker, claimed_until=until, attempts=model.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    for row in rows:  # one UPDATE above; the objects only mirror it
+        session.expunge(row)
         row.claimed_by = worker
-        row.claimed_until = now + lease
+        row.claimed_until = until
         row.attempts += 1
     return rows

@@ -5,6 +5,7 @@ paused on 429 ``retry_after``, and given up on (unreachable) on 403."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from bot.types import Outgoing, Platform
 from bot.wiring import App
 from handlers import announce
 from storage.announcements import ReportTo
-from storage.outbox import DeliveryStatus
+from storage.outbox import DeliveryStatus, Settled
 from storage.records import AnnouncementRecord, Audience, AudienceKind, JobRecord, Role
 
 
@@ -168,3 +169,29 @@ async def test_a_message_that_keeps_failing_is_given_up_after_the_last_try(
         clock.advance(timedelta(hours=2))
     counts = await app.services.outbox.announcement_counts(created.id)
     assert counts[DeliveryStatus.FAILED] == 1
+
+
+async def test_results_that_arrive_during_a_slow_write_are_recorded_too(
+    app_any_db: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_any_db
+    created = await broadcast(app, 30)
+    await announce.queue_job(app.services, job(created))
+    outbox = app.services.outbox
+    real_settle = outbox.settle_many
+
+    async def slow_settle(worker: str, outcomes: Sequence[Settled]) -> None:
+        await asyncio.sleep(0.03)
+        await real_settle(worker, outcomes)
+
+    monkeypatch.setattr(outbox, "settle_many", slow_settle)
+
+    async def send(outgoing: Outgoing) -> None:
+        await asyncio.sleep(0.002)
+
+    delivery = Delivery(
+        outbox, app.services.clock, Platform.CONSOLE, send, worker="w", settle_every=0.005
+    )
+    assert await delivery.drain() == 30
+    counts = await outbox.announcement_counts(created.id)
+    assert counts[DeliveryStatus.SENT] == 30, "every result is written before drain returns"
