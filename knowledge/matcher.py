@@ -21,7 +21,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -97,24 +97,11 @@ class Model:
 
 
 DEFAULT_MODEL = Model(
-    rank_weights=(
-        2.475,
-        3.07,
-        -1.005,
-        0.029,
-        1.396,
-        4.372,
-        3.296,
-        3.059,
-        2.381,
-        0.929,
-        0.714,
-        -0.473,
-    ),
-    confidence_weights=(-13.285, 0.39, -1.137, 3.69, 0.154, 0.597, -1.357, 2.945, 3.375, -0.883),
-    answer=0.9,
-    suggest=0.035,
-    relevant=0.125,
+    rank_weights=(2.0, 2.281, 0.178, 1.044, 1.414, 4.226, 3.016, 3.697, 2.445, 0.386, 0.842, 0.261),
+    confidence_weights=(-13.245, 0.366, -1.035, 2.793, 0.912, 0.758, -0.626, 2.162, 4.341, -1.055),
+    answer=0.86,
+    suggest=0.015,
+    relevant=0.09,
 )
 
 
@@ -245,6 +232,7 @@ class Matcher:
             ]
         self._common = max(COMMON_POSTINGS, int(count * COMMON_SHARE))
         self._twins = self._find_twins()
+        self._language_of = {d.tutorial.id: d.tutorial.lang for d in self._documents}
 
     def _find_twins(self) -> dict[str, frozenset[str]]:
         """Tutorials on one topic in two languages: their titles share most concepts."""
@@ -434,7 +422,7 @@ class Matcher:
                 / 100,
                 max((fuzz.token_set_ratio(query_text, p) for p in document.phrasings), default=0)
                 / 100,
-                1.0 if document.tutorial.lang == language else 0.0,
+                self._in_language(document.tutorial, language),
                 self._share(tuple(document.title_tokens), weights),
                 min(found / EVIDENCE_FULL, 1.0),
                 sum(w for t, w in weights.items() if t in document.body_tokens) / total,
@@ -446,6 +434,14 @@ class Matcher:
             )
             measured.append(Measures(document.tutorial, values, unknown))
         return language, measured
+
+    def _in_language(self, tutorial: Tutorial, language: str) -> float:
+        """1 when the tutorial is the asker's best version of its topic: written in the
+        asker's language, or the only one there is (no translation in that language)."""
+        if tutorial.lang == language:
+            return 1.0
+        twins = self.twins_of(tutorial.id)
+        return 0.0 if any(self._language_of[t] == language for t in twins) else 1.0
 
     def _share(self, phrasing: Sequence[str], query: dict[str, float]) -> float:
         """How much of a phrasing's information the question contains."""
@@ -487,21 +483,33 @@ class Matcher:
         if best.exact and not (rivals and rivals[0].coverage >= FULL_COVERAGE):
             # The question is one of this tutorial's own phrasings and no other fits it whole.
             confident = True
-        # The ranking already weighs the asker's language; a topic is shown once, in the
-        # language that ranks best.
+        # A topic is ranked by its best version and shown once, in the asker's language when
+        # the shortlist has it.
+        by_id = {c.tutorial.id: c for c in ranked}
         ordered: list[Candidate] = []
         shown: set[str] = set()
         for candidate in ranked if best.confidence >= model.relevant else ():
             if candidate.confidence < model.suggest or candidate.tutorial.id in shown:
                 continue
-            ordered.append(candidate)
+            ordered.append(self._in_asker_language(candidate, by_id, language))
             shown.add(candidate.tutorial.id)
             shown.update(self.twins_of(candidate.tutorial.id))
         if confident:
-            rest = [
-                c
-                for c in ordered
-                if c.tutorial.id != best.tutorial.id and c.tutorial.id not in echoes
-            ]
-            return MatchResult(best, tuple(rest[:top]), language)
+            topic = {best.tutorial.id} | echoes
+            rest = [c for c in ordered if c.tutorial.id not in topic]
+            answer = self._in_asker_language(best, by_id, language)
+            return MatchResult(answer, tuple(rest[:top]), language)
         return MatchResult(None, tuple(ordered[:top]), language)
+
+    def _in_asker_language(
+        self, candidate: Candidate, by_id: dict[str, Candidate], language: str
+    ) -> Candidate:
+        """The candidate's translation in the asker's language when the shortlist has it,
+        carrying the topic's score and probability; otherwise the candidate itself."""
+        if candidate.tutorial.lang == language:
+            return candidate
+        for twin in sorted(self.twins_of(candidate.tutorial.id)):
+            other = by_id.get(twin)
+            if other is not None and other.tutorial.lang == language:
+                return replace(other, score=candidate.score, confidence=candidate.confidence)
+        return candidate

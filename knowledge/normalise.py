@@ -1,8 +1,9 @@
 """Text normalisation shared by the index and the queries.
 
 Pipeline: fold (case, accents with :mod:`unicodedata`, ligatures, punctuation, elisions) →
-expand SMS forms → correct typos against the known vocabulary (queries only) → join
-multi-word terms → drop stop words (negations are kept) → light stemming → shared concepts.
+expand SMS forms → correct typos against the known vocabulary (queries only: an elision typed
+without its apostrophe, then spelling distance, then same sound) → join multi-word terms →
+drop stop words (negations are kept) → light stemming → shared concepts.
 """
 
 from __future__ import annotations
@@ -54,6 +55,36 @@ MIN_CORRECTED = 5
 """Shorter words are too easily bent into another word: they are never corrected."""
 CORRECTION_CUTOFF = 86
 CORRECTION_CACHE_LIMIT = 50_000
+ELIDED = frozenset("cdjlmnst")
+"""Letters French elides before a vowel: ``lasso`` is ``l'asso`` typed without its apostrophe
+(and ``jcomprends`` is ``j'comprends``: no French word starts with ``j`` and a consonant)."""
+VOWELS = frozenset("aeiouyh")
+"""Elision also happens before a mute ``h`` (``l'heure``)."""
+MIN_ELIDED_REST = 3
+MIN_SOUND = 4
+"""Shorter sound keys match too many words to correct towards."""
+SOUND_CUTOFF = 75
+"""A word corrected by its sound must still be spelled somewhat alike."""
+_SOUNDS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"ph", "f"),
+        (r"sch|ch|sh", "S"),
+        (r"qu|ck|q", "k"),
+        (r"gu(?=[eiy])", "g"),
+        (r"g(?=[eiy])", "j"),
+        (r"c(?=[eiy])", "s"),
+        (r"c", "k"),
+        (r"tion", "sion"),
+        (r"eau|au", "o"),
+        (r"ai|ei", "e"),
+        (r"y", "i"),
+        (r"h", ""),
+        (r"z", "s"),
+        (r"(.)\1+", r"\1"),
+        (r"(?<=...)(er|ez|et|es|e|s|x)$", ""),
+    )
+)
 
 
 def fold(text: str) -> str:
@@ -77,6 +108,14 @@ def stem(word: str) -> str:
             break
     if word.endswith("y"):
         word = word[:-1] + "i"
+    return word
+
+
+def sound(word: str) -> str:
+    """A rough French phonetic key: ``telefone`` and ``telephone``, ``discution`` and
+    ``discussion``, ``gestionere`` and ``gestionnaire`` sound alike."""
+    for pattern, replacement in _SOUNDS:
+        word = pattern.sub(replacement, word)
     return word
 
 
@@ -113,6 +152,7 @@ class Normaliser:
         for words in CONCEPTS.values():
             self._known.update(words)
         self._vocabulary: list[str] = []
+        self._by_sound: dict[str, str] = {}
         self._corrections: dict[str, str] = {}
 
     def learn(self, texts: Iterable[str]) -> None:
@@ -124,6 +164,11 @@ class Normaliser:
             for w in self._known
             if len(w) >= MIN_CORRECTED and not w.isdigit() and w not in COMMON_WORDS
         )
+        self._by_sound = {}
+        for word in self._vocabulary:
+            key = sound(word)
+            if len(key) >= MIN_SOUND:
+                self._by_sound.setdefault(key, word)
         self._corrections.clear()
 
     @staticmethod
@@ -131,14 +176,33 @@ class Normaliser:
         return " ".join(SMS_FORMS.get(word, word) for word in folded.split())
 
     def _correct(self, word: str) -> str:
-        if word in self._known or len(word) < MIN_CORRECTED or word.isdigit():
+        if word in self._known or word.isdigit():
+            return word
+        rest = word[1:]
+        if (
+            word[0] in ELIDED
+            and (rest[:1] in VOWELS or word[0] == "j")
+            and len(rest) >= MIN_ELIDED_REST
+            and rest in self._known
+            and rest not in STOP_WORDS
+        ):
+            return f"{word[0]} {SMS_FORMS.get(rest, rest)}"
+        if len(word) < MIN_CORRECTED:
             return word
         cached = self._corrections.get(word)
         if cached is not None:
             return cached
         cutoff = CORRECTION_CUTOFF
         found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
-        corrected = SMS_FORMS.get(found[0], found[0]) if found else word
+        if found:
+            corrected = SMS_FORMS.get(found[0], found[0])
+        else:
+            key = sound(word)
+            alike = self._by_sound.get(key) if len(key) >= MIN_SOUND else None
+            if alike and fuzz.ratio(word, alike) >= SOUND_CUTOFF:
+                corrected = SMS_FORMS.get(alike, alike)
+            else:
+                corrected = word
         if len(self._corrections) < CORRECTION_CACHE_LIMIT:
             self._corrections[word] = corrected
         return corrected

@@ -141,3 +141,20 @@ def test_a_question_word_for_word_a_phrasing_is_answered_in_a_tiny_base() -> Non
     result = matcher.match("run a bingo night", "en")
     assert result.answer is not None
     assert result.answer.tutorial.id == "loto"
+
+
+def test_when_both_versions_fit_the_askers_language_is_shown() -> None:
+    matcher = Matcher(
+        [
+            tutorial("email-attachment", "Joindre un fichier à un e-mail", "fr"),
+            tutorial("email-attachment-en", "Attach a file to an email", "en"),
+        ]
+    )
+    for question, language in [
+        ("how do I attach a file to an email", "en"),
+        ("comment joindre un fichier a un mail", "fr"),
+    ]:
+        result = matcher.match(question, language)
+        shown = [result.answer] if result.answer else list(result.suggestions)
+        assert shown, question
+        assert {c.tutorial.lang for c in shown} == {language}

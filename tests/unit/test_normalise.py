@@ -69,3 +69,22 @@ def test_concepts_do_not_collide() -> None:
             assert owners.setdefault(key, concept) == concept, (
                 f"{word} in {concept} and {owners[key]}"
             )
+
+
+def test_words_spelled_as_they_sound_are_corrected() -> None:
+    n = Normaliser()
+    n.learn(["Appeler au téléphone", "Une discussion de groupe"])
+    assert n.tokens("telefone", correct=True) == n.tokens("téléphone")
+    assert n.tokens("discution", correct=True) == n.tokens("discussion")
+
+
+def test_an_elision_typed_without_its_apostrophe_is_split() -> None:
+    n = Normaliser()
+    n.learn(["Le site de l'association", "Adhérer à l'asso"])
+    assert n.tokens("lasso", correct=True) == n.tokens("l'asso")
+
+
+def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser) -> None:
+    assert normaliser.tokens("I don't receive my emails") == normaliser.tokens(
+        "I do not receive my emails"
+    )
