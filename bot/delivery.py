@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from types import TracebackType
@@ -31,6 +32,8 @@ what was sent in that time (plus the sends under way)."""
 BATCH_SECONDS = 2.0
 """A claim holds about this much sending at the platform's rate."""
 MAX_BATCH = 500
+LEASE_MARGIN = 0.8
+"""Share of the lease after which claimed messages are given back instead of sent."""
 
 
 class Unreachable(Exception):
@@ -86,16 +89,19 @@ class Delivery:
 
     @property
     def batch(self) -> int:
-        """How many messages one claim takes: a couple of seconds' worth at the rate cap."""
+        """How many messages one claim takes: a couple of seconds' worth at the rate cap,
+        shared by the lanes."""
         rate = self._limiter.limits.per_second
         if rate is None:
             return MAX_BATCH
-        return max(10, min(MAX_BATCH, int(rate * BATCH_SECONDS)))
+        return max(5, min(MAX_BATCH, int(rate * BATCH_SECONDS / self.lanes)))
 
-    async def drain(self, limit: int | None = None) -> int:
-        """Send one batch of what is due now; returns how many messages were delivered."""
+    async def drain(self, limit: int | None = None, *, lane: int = 0) -> int:
+        """Send one batch of what is due now; returns how many messages were delivered.
+        Each lane claims under its own name, so that lanes never settle each other's rows."""
+        claimer = f"{self._worker[-56:]}/{lane}" if lane else self._worker
         claimed = await self._outbox.claim(
-            self._worker,
+            claimer,
             self._platform.value,
             self._lease,
             chat_id=self._chat_id,
@@ -103,12 +109,13 @@ class Delivery:
         )
         if not claimed:
             return 0
+        deadline = time.monotonic() + self._lease.total_seconds() * LEASE_MARGIN
         gate = asyncio.Semaphore(self._concurrency)
-        async with _Settler(self._outbox, self._worker, self._settle_every) as settler:
+        async with _Settler(self._outbox, claimer, self._settle_every) as settler:
 
             async def deliver(message: OutboxRecord) -> None:
                 async with gate:
-                    settler.add(await self._deliver(message))
+                    settler.add(await self._deliver(message, deadline))
 
             await asyncio.gather(*(deliver(m) for m in claimed))
         return settler.sent
@@ -120,7 +127,7 @@ class Delivery:
         async def lane(number: int) -> None:
             while not stop.is_set():
                 try:
-                    if await self.drain():
+                    if await self.drain(lane=number):
                         continue
                 except Exception:
                     log.exception("delivery lane %s failed; trying again shortly", number)
@@ -129,7 +136,7 @@ class Delivery:
 
         await asyncio.gather(*(lane(n) for n in range(self.lanes)))
 
-    async def _deliver(self, message: OutboxRecord) -> Settled:
+    async def _deliver(self, message: OutboxRecord, deadline: float) -> Settled:
         outgoing = Outgoing(
             platform=self._platform,
             chat_id=message.chat_id,
@@ -141,6 +148,12 @@ class Delivery:
         problem: Exception | None = None
         for _ in range(RATE_LIMITED_TRIES):
             await self._limiter.acquire(message.chat_id, group=message.is_group)
+            if time.monotonic() > deadline:
+                # Our claim is about to run out: another worker may take the message now,
+                # so give it back unsent rather than risk sending it twice.
+                return Settled(
+                    message.id, DeliveryStatus.PENDING, "lease ran out", self._clock.now()
+                )
             try:
                 await self._send(outgoing)
             except RateLimited as exc:

@@ -71,3 +71,54 @@ def to_discord(text: str) -> str:
         safe = _DISCORD_SPECIAL.sub(r"\\\1", run)
         parts.append(f"**{safe}**" if bold else safe)
     return "".join(parts)
+
+
+def _bold_open_at_end(text: str) -> bool:
+    """Whether a ``**`` run is still open at the end of ``text``."""
+    bold = False
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in "\\*":
+            i += 2
+            continue
+        if text.startswith("**", i):
+            bold = not bold
+            i += 2
+            continue
+        i += 1
+    return bold
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to keep at most ``limit`` characters: a paragraph break, else a
+    line break, else a space, else anywhere but inside an escape."""
+    window = text[:limit]
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at > limit // 4:
+            return at + len(separator)
+    at = limit
+    if window.endswith("\\"):
+        at -= 1
+    return at
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Split subset markup into pieces of at most ``limit`` characters (a platform's message
+    size), at paragraph breaks when possible; bold runs are closed and reopened across a cut."""
+    if limit < 16:
+        raise ValueError("limit too small to split into readable pieces")
+    pieces: list[str] = []
+    rest = text
+    reopen = False
+    while rest:
+        head = "**" if reopen else ""
+        room = limit - len(head) - 2
+        if len(head) + len(rest) <= limit:
+            pieces.append(head + rest)
+            break
+        at = _cut(rest, room)
+        piece, rest = head + rest[:at].rstrip(), rest[at:].lstrip("\n ")
+        reopen = _bold_open_at_end(piece)
+        pieces.append(piece + "**" if reopen else piece)
+    return [p for p in pieces if p.strip()]

@@ -195,3 +195,31 @@ async def test_results_that_arrive_during_a_slow_write_are_recorded_too(
     assert await delivery.drain() == 30
     counts = await outbox.announcement_counts(created.id)
     assert counts[DeliveryStatus.SENT] == 30, "every result is written before drain returns"
+
+
+async def test_messages_are_given_back_unsent_when_their_claim_runs_out(
+    app_any_db: App,
+) -> None:
+    app = app_any_db
+    created = await broadcast(app, 5)
+    await announce.queue_job(app.services, job(created))
+    sent: list[str] = []
+
+    async def slow_send(outgoing: Outgoing) -> None:
+        await asyncio.sleep(0.06)
+        sent.append(outgoing.chat_id)
+
+    delivery = Delivery(
+        app.services.outbox,
+        app.services.clock,
+        Platform.CONSOLE,
+        slow_send,
+        worker="w",
+        lease=timedelta(milliseconds=100),
+    )
+    assert await delivery.drain() == 2, "two fit in 80% of the lease; three are given back"
+    counts = await app.services.outbox.announcement_counts(created.id)
+    assert counts[DeliveryStatus.PENDING] == 3
+    while await delivery.drain():
+        pass
+    assert sorted(sent) == [f"v{n}" for n in range(5)], "each sent once"
