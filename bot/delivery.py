@@ -158,7 +158,7 @@ class Delivery:
                 await self._send(outgoing)
             except RateLimited as exc:
                 log.warning("rate limited on %s: %s", self._platform.value, exc)
-                self._limiter.pause(exc.retry_after)
+                self._limiter.pause(exc.retry_after, message.chat_id)
                 problem = exc
                 continue
             except Unreachable as exc:

@@ -53,9 +53,12 @@ class RateLimiter:
         """``_chat_next`` entries in time order, so that passed ones are forgotten cheaply."""
         self._group_sends: dict[str, deque[float]] = {}
 
-    def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (the platform said ``retry_after``)."""
+    def pause(self, seconds: float, chat_id: str | None = None) -> None:
+        """Send nothing for ``seconds`` (the platform said ``retry_after``). The refused
+        message's chat slot was not used, so its chat may be written to again at once."""
         self._paused_until = max(self._paused_until, self._monotonic() + max(seconds, 0.0))
+        if chat_id is not None:
+            self._chat_next.pop(chat_id, None)
 
     async def acquire(self, chat_id: str, *, group: bool = False) -> None:
         """Wait for this chat's next allowed slot, reserve it, and return at that moment."""

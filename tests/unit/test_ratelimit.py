@@ -67,3 +67,12 @@ async def test_a_platforms_retry_after_stops_everything_for_that_long() -> None:
     pacer.pause(7)
     await pacer.acquire("b")
     assert time.now >= 7.0
+
+
+async def test_a_refused_message_does_not_use_up_its_chats_slot() -> None:
+    time = FakeTime()
+    pacer = limiter(TELEGRAM, time)
+    await pacer.acquire("marie")
+    pacer.pause(0.2, "marie")
+    await pacer.acquire("marie")
+    assert 0.2 <= time.now < 1.0
