@@ -35,7 +35,14 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.dev-installed
+# The Telegram end-to-end tests talk to the telegram-test-api server (Node).
+$(NPM_DIR)/node_modules/telegram-test-api: tests/e2e/telegram_peer/package.json
+	@if command -v npm >/dev/null; then \
+		mkdir -p $(NPM_DIR) && cp tests/e2e/telegram_peer/package.json $(NPM_DIR)/ && \
+		npm install --prefix $(NPM_DIR) --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the Telegram end-to-end tests will be skipped"; fi
+
+pytest: $(VENV)/.dev-installed $(NPM_DIR)/node_modules/telegram-test-api
 	$(BIN)/pytest
 
 test: lint typecheck pytest

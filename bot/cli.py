@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, NetworkError
 
 from bot import kb_cli
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
+from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.config import ConfigError, Settings, load_settings
+from bot.menus import command_menus
+from bot.ratelimit import TELEGRAM, RateLimiter
 from bot.types import Platform
 from bot.wiring import build_app
 from storage.db import Database
@@ -119,21 +127,69 @@ async def _chat(settings: Settings, user: ConsoleUser, role: Role) -> None:
 
 
 async def _run(settings: Settings) -> None:
-    tokens = [
-        name
-        for name, token in (
-            ("Telegram", settings.telegram_bot_token),
-            ("Discord", settings.discord_bot_token),
-        )
-        if token is not None
-    ]
-    if tokens:
+    if settings.discord_bot_token is not None:
         raise StartupError(
-            f"{' and '.join(tokens)} token set, but this build has no "
-            f"{' or '.join(tokens)} adapter yet; unset it to use the terminal chat"
+            "DISCORD_BOT_TOKEN is set, but this build has no Discord adapter yet; unset it"
         )
-    print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the terminal chat.")
-    await _chat(settings, ConsoleUser(), Role.VOLUNTEER)
+    token = settings.telegram_bot_token
+    if token is None:
+        print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the terminal chat.")
+        await _chat(settings, ConsoleUser(), Role.VOLUNTEER)
+        return
+    await _serve_telegram(settings, token.get_secret_value())
+
+
+async def _serve_telegram(settings: Settings, token: str) -> None:
+    """Answer on Telegram and deliver the outbox there until SIGINT or SIGTERM."""
+    app = await build_app(settings)
+    catalogue = app.services.catalogue
+    limiter = RateLimiter(TELEGRAM)
+    adapter = TelegramAdapter.build(
+        token,
+        app.dispatcher.handle,
+        catalogue,
+        limiter,
+        api_url=settings.telegram_api_url,
+        default_locale=settings.default_locale,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal_number, stop.set)
+    try:
+        try:
+            await adapter.start(webhook=_webhook(settings))
+        except InvalidToken as exc:
+            raise StartupError("TELEGRAM_BOT_TOKEN was refused by Telegram") from exc
+        except NetworkError as exc:
+            raise StartupError(
+                f"cannot reach Telegram at {settings.telegram_api_url}: {exc}"
+            ) from exc
+        menus = command_menus(app.dispatcher, catalogue)
+        await adapter.set_commands([(m.scope, m.language, m.commands) for m in menus])
+        print(f"Connected to Telegram as @{adapter.username}. Ctrl+C to stop.")
+        delivery = app.delivery(
+            Platform.TELEGRAM, adapter.send, limiter=limiter, concurrency=8, lanes=2
+        )
+        await app.run_background(stop, [delivery])
+    finally:
+        await adapter.stop()
+        await app.close()
+
+
+def _webhook(settings: Settings) -> WebhookSettings | None:
+    url = settings.telegram_webhook_url
+    if url is None:
+        return None
+    secret = settings.telegram_webhook_secret
+    if secret is None:
+        raise StartupError(
+            "ENTRAIDE_TELEGRAM_WEBHOOK_SECRET is required with ENTRAIDE_TELEGRAM_WEBHOOK_URL"
+        )
+    host, _, port = settings.telegram_webhook_listen.rpartition(":")
+    path = urlsplit(url).path.strip("/") or "telegram"
+    return WebhookSettings(url, host, int(port), path, secret.get_secret_value())
 
 
 async def _db_upgrade(settings: Settings) -> None:

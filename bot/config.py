@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -72,6 +73,59 @@ class Settings(BaseSettings):
         description="How far 'near me' looks for missions by default.",
     )
 
+    coordinators: str = Field(
+        default="",
+        validation_alias=AliasChoices("ENTRAIDE_COORDINATORS"),
+        description="People who coordinate the default association, as platform:user_id, "
+        "comma-separated (telegram:123456789, discord:2345...).",
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_API_URL"),
+        description="The Bot API server (a local test server in the end-to-end tests).",
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_URL"),
+        description="Public HTTPS address Telegram posts updates to; unset: long polling.",
+    )
+    telegram_webhook_listen: str = Field(
+        default="127.0.0.1:8443",
+        validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_LISTEN"),
+        description="host:port the webhook server listens on, behind the reverse proxy.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_SECRET"),
+        description="Secret Telegram sends with every update; required with a webhook.",
+    )
+
+    @field_validator("coordinators")
+    @classmethod
+    def _coordinators(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            platform, _, user = item.partition(":")
+            if platform not in {"telegram", "discord", "console"} or not user:
+                raise ValueError(f"{item!r} is not platform:user_id (e.g. telegram:123456789)")
+        return value
+
+    @field_validator("telegram_webhook_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8443")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()
+        ):
+            raise ValueError("use 16 to 256 letters, digits, _ or -")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -117,6 +171,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The time zone as an object."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def coordinator_ids(self) -> frozenset[str]:
+        """``platform:user_id`` of the configured coordinators."""
+        return frozenset(p.strip() for p in self.coordinators.split(",") if p.strip())
 
     @property
     def offer_for(self) -> timedelta:

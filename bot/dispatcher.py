@@ -114,6 +114,11 @@ class Dispatcher:
         """The features this person can use, in menu order."""
         return [e for e in self._menu if coordinator or not e.coordinator_only]
 
+    def aliases(self, name: str) -> list[str]:
+        """Every name of a command, its French name first (then usually its English one)."""
+        canonical = self._canonical.get(name.lower())
+        return [n for n, c in self._canonical.items() if c == canonical] if canonical else []
+
     def canonical_command(self, name: str) -> str | None:
         """The French name of a command or alias."""
         return self._canonical.get(name.lower())
@@ -168,6 +173,13 @@ class Dispatcher:
             event.user.language_code,
         )
         association, role = await self._membership(volunteer)
+        if (
+            association is not None
+            and role is not Role.COORDINATOR
+            and (await self._appointed(event, association))
+        ):
+            await services.associations.set_role(volunteer.id, association.id, Role.COORDINATOR)
+            role = Role.COORDINATOR
         locale = volunteer.locale or services.catalogue.resolve(event.user.language_code)
         ctx = Context(
             event=event,
@@ -179,6 +191,20 @@ class Dispatcher:
         )
         ctx.dialogue = await services.conversations.get(volunteer.id, ctx.chat_key)
         return ctx
+
+    async def _appointed(self, event: Event, association: AssociationRecord) -> bool:
+        """Configured as a coordinator, or administrator of a group linked to the association
+        (as the platform says, for a command typed in that group)."""
+        settings = self.services.settings
+        if f"{event.user.platform.value}:{event.user.user_id}" in settings.coordinator_ids:
+            return True
+        if not event.chat_admin or event.chat.is_private:
+            return False
+        channels = await self.services.announcements.channels(association.id)
+        return any(
+            c.platform == event.chat.platform.value and c.chat_id == event.chat.chat_id
+            for c in channels
+        )
 
     async def _membership(
         self, volunteer: VolunteerRecord

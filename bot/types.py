@@ -59,6 +59,8 @@ class Event:
     location: Location | None = None
     message_id: str | None = None
     """Platform id of the message this event carries or whose button was pressed."""
+    chat_admin: bool = False
+    """The platform says this user administers the group the event came from."""
 
     @property
     def kind(self) -> str:

@@ -19,7 +19,7 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
 from bot.notifier import Notifier
 from bot.places import Gazetteer
-from bot.ratelimit import UNLIMITED, Limits, RateLimiter
+from bot.ratelimit import UNLIMITED, RateLimiter
 from bot.services import Services
 from bot.types import Platform
 from bot.worker import Worker
@@ -27,6 +27,7 @@ from handlers import (
     announce,
     ask,
     cancel,
+    groups,
     kb_admin,
     language,
     mission_admin,
@@ -57,6 +58,7 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     mission_admin.register,
     subscriptions.register,
     announce.register,
+    groups.register,
     kb_admin.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
@@ -76,19 +78,19 @@ class App:
         send: Send,
         chat_id: str | None = None,
         *,
-        limits: Limits = UNLIMITED,
+        limiter: RateLimiter | None = None,
         concurrency: int = 1,
         lanes: int = 1,
     ) -> Delivery:
-        """A drain of the outbox for one platform (and one chat, for the terminal), paced to
-        the platform's ``limits``."""
+        """A drain of the outbox for one platform (and one chat, for the terminal), paced by
+        ``limiter`` (shared with the adapter's own replies; no limit by default)."""
         return Delivery(
             self.services.outbox,
             self.services.clock,
             platform,
             send,
             worker=self.worker.name,
-            limiter=RateLimiter(limits),
+            limiter=limiter or RateLimiter(UNLIMITED),
             chat_id=chat_id,
             concurrency=concurrency,
             lanes=lanes,
