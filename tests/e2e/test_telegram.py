@@ -4,6 +4,9 @@ behind tests/e2e/telegram_peer/launcher.js) and people type and press buttons th
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from tests.e2e.telegram_peer import TOKEN, Peer, Person, free_port, missing
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 
 COORDINATOR = 500
+ROOT = Path(__file__).resolve().parents[2]
 GROUP = -100500
 
 
@@ -245,3 +249,39 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
     finally:
         await adapter.stop()
         await app.close()
+
+
+async def test_entraide_run_with_a_token_connects_answers_and_stops_on_sigterm(
+    peer: Peer, tmp_path: Path
+) -> None:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
+    }
+    environment.update(
+        ENTRAIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ENTRAIDE_TELEGRAM_API_URL=peer.url,
+        PYTHONPATH=str(ROOT),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+        assert b"Connected to Telegram as @EntraideTestBot" in line
+        marie = person(peer, 801, "Marie")
+        await marie.send("/start")
+        await marie.expect("Bonjour Marie")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
