@@ -155,6 +155,7 @@ async def _serve_telegram(settings: Settings, token: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without signal support (Windows) raise; Ctrl+C still stops the process.
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signal_number, stop.set)
     try:

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from bot.clock import Clock
 from bot.envelope import reply_from_json
+from bot.loops import repeat
 from bot.ratelimit import UNLIMITED, RateLimiter
 from bot.retry import Backoff
 from bot.types import Outgoing, Platform
@@ -124,17 +125,12 @@ class Delivery:
         """Deliver until ``stop`` is set, in ``lanes`` loops sharing the pacing; a loop that
         finds nothing to send looks again after ``idle`` seconds."""
 
-        async def lane(number: int) -> None:
-            while not stop.is_set():
-                try:
-                    if await self.drain(lane=number):
-                        continue
-                except Exception:
-                    log.exception("delivery lane %s failed; trying again shortly", number)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle)
+        def lane(number: int) -> Callable[[], Awaitable[int]]:
+            return lambda: self.drain(lane=number)
 
-        await asyncio.gather(*(lane(n) for n in range(self.lanes)))
+        await asyncio.gather(
+            *(repeat(stop, lane(n), idle, f"delivery lane {n}") for n in range(self.lanes))
+        )
 
     async def _deliver(self, message: OutboxRecord, deadline: float) -> Settled:
         outgoing = Outgoing(

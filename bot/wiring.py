@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -17,6 +16,7 @@ from bot.delivery import Delivery, Send
 from bot.demo import seed_demo_if_empty
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
+from bot.loops import repeat
 from bot.notifier import Notifier
 from bot.places import Gazetteer
 from bot.ratelimit import UNLIMITED, RateLimiter
@@ -102,16 +102,12 @@ class App:
         """Run timed jobs and deliver queued messages until ``stop`` is set: deliveries keep
         sending while there is work, and everything looks again every ``every`` seconds."""
 
-        async def timed_jobs() -> None:
-            while not stop.is_set():
-                try:
-                    await self.worker.tick()
-                except Exception:
-                    log.exception("timed jobs failed; trying again shortly")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=every)
+        async def tick() -> None:
+            await self.worker.tick()  # due jobs are looked for again after ``every``
 
-        await asyncio.gather(timed_jobs(), *(d.run(stop, idle=every) for d in deliveries))
+        await asyncio.gather(
+            repeat(stop, tick, every, "timed jobs"), *(d.run(stop, idle=every) for d in deliveries)
+        )
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.services import Services
 from bot.types import Button, Msg, Reply, msg
 from handlers import mission_views
 from handlers import subscriptions as subs
-from handlers.audience import Area, known_topics, parse_area, parse_topic
+from handlers.audience import Area, known_topics, parse_area, parse_topic, topic_buttons
 from storage.announcements import ReportTo
 from storage.outbox import DeliveryStatus, NewMessage
 from storage.records import (
@@ -27,6 +28,7 @@ from storage.records import (
     AnnouncementStatus,
     Audience,
     AudienceKind,
+    ChannelRecord,
     JobRecord,
 )
 
@@ -142,16 +144,31 @@ def _audience(data: dict[str, Any]) -> Audience | None:
     return Audience(AudienceKind(kind), data.get("value", ""), data.get("department"))
 
 
+@dataclass(frozen=True, slots=True)
+class _Reach:
+    """Who a draft would reach: how many people, and the linked groups it would be posted in."""
+
+    count: int
+    channels: list[ChannelRecord]
+    in_groups: bool
+
+
+async def _reach(ctx: Context, audience: Audience, data: dict[str, Any]) -> _Reach:
+    assert ctx.association is not None
+    services = ctx.services
+    count = await services.subscriptions.count(ctx.association.id, audience)
+    channels = await services.announcements.channels(ctx.association.id)
+    return _Reach(count, channels, bool(channels) and bool(data.get("groups")))
+
+
 async def _preview(ctx: Context) -> Reply:
     assert ctx.association is not None
     data = _data(ctx)
     audience = _audience(data)
     if audience is None or "text" not in data:
         return await _audience_choice(ctx)
-    services = ctx.services
-    count = await services.subscriptions.count(ctx.association.id, audience)
-    channels = await services.announcements.channels(ctx.association.id)
-    in_groups = bool(channels) and bool(data.get("groups"))
+    reach = await _reach(ctx, audience, data)
+    count, channels, in_groups = reach.count, reach.channels, reach.in_groups
     sample = recipient_reply(
         ctx.association.id, ctx.association.name, data["text"], audience, data.get("mission")
     )
@@ -271,11 +288,7 @@ async def _choose_audience(ctx: Context, kind: str) -> Reply:
     if kind == AudienceKind.TAG.value:
         await ctx.advance_dialogue("topic")
         topics = await known_topics(ctx.services, ctx.association.id)
-        rows = [
-            (Button(msg("subscriptions.topic", topic=t), f"{PREFIX}:t:{t}"),)
-            for t in topics
-            if len(f"{PREFIX}:t:{t}".encode()) <= 64
-        ]
+        rows = topic_buttons(topics, PREFIX)
         rows.append((_cancel_button(),))
         return Reply(text=msg("announce.ask_topic"), buttons=tuple(rows))
     if kind == AudienceKind.MISSION.value:
@@ -297,8 +310,7 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
     services = ctx.services
     key = f"{ctx.volunteer.id}:{nonce}"[:80]
     dialogue = ctx.dialogue
-    current = dialogue is not None and dialogue.dialogue == DIALOGUE
-    if not current or dialogue is None or dialogue.data.get("nonce") != nonce:
+    if dialogue is None or dialogue.dialogue != DIALOGUE or dialogue.data.get("nonce") != nonce:
         if await services.announcements.by_key(key) is not None:
             return [Reply(text=msg("announce.already_sent"))]
         return [Reply(text=msg("announce.error.no_draft"))]
@@ -306,10 +318,8 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
     audience = _audience(data)
     if audience is None or "text" not in data:
         return [await _audience_choice(ctx)]
-    count = await services.subscriptions.count(ctx.association.id, audience)
-    channels = await services.announcements.channels(ctx.association.id)
-    in_groups = bool(channels) and bool(data.get("groups"))
-    if not count and not in_groups:
+    reach = await _reach(ctx, audience, data)
+    if not reach.count and not reach.in_groups:
         return [await _preview(ctx)]
     label = f"{data.get('place') or data.get('mission') or data.get('value', '')}".strip()
     created = await services.announcements.create(
@@ -319,7 +329,7 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
         text=data["text"],
         audience=audience,
         audience_label=label,
-        post_in_groups=in_groups,
+        post_in_groups=reach.in_groups,
         report_to=ReportTo(
             ctx.event.chat.platform.value, ctx.event.chat.chat_id, ctx.event.message_id
         ),
@@ -334,9 +344,9 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
         "announcement %s confirmed by volunteer %s for %s recipients",
         created.id,
         ctx.volunteer.id,
-        count,
+        reach.count,
     )
-    return [Reply(text=msg("announce.sending", count=count), edit=True)]
+    return [Reply(text=msg("announce.sending", count=reach.count), edit=True)]
 
 
 # -- background work -------------------------------------------------------------------

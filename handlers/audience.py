@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from bot.context import UserError
 from bot.places import Gazetteer
 from bot.services import Services
-from bot.types import Msg, msg
+from bot.types import Button, Msg, msg
 from knowledge.normalise import fold
 
 TOPIC_MAX = 24
 DEFAULT_TOPICS = ("alimentaire", "jardinage", "informatique", "accompagnement", "événements")
 """Offered when the association has no topics of its own yet."""
 _SPACES = re.compile(r"\s+")
+BUTTON_DATA_BYTES = 64
+"""Telegram's limit on a button's data, in bytes (accented letters take two)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +92,12 @@ def parse_topic(text: str, known: list[str]) -> str:
         if fold(candidate) == fold(topic):
             return candidate
     return topic
+
+
+def topic_buttons(topics: list[str], prefix: str) -> list[tuple[Button, ...]]:
+    """One button per topic (``<prefix>:t:<topic>``), leaving out those too long to carry."""
+    return [
+        (Button(msg("subscriptions.topic", topic=t), f"{prefix}:t:{t}"),)
+        for t in topics
+        if len(f"{prefix}:t:{t}".encode()) <= BUTTON_DATA_BYTES
+    ]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bot.context import Context, UserError
 from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, MenuEntry
 from bot.types import Button, Msg, Reply, msg
-from handlers.audience import area_of, known_topics, parse_area, parse_topic
+from handlers.audience import area_of, known_topics, parse_area, parse_topic, topic_buttons
 from storage.records import AssociationRecord, SubscriptionRecord, SubscriptionScope
 from storage.subscriptions import MAX_FILTERS
 
@@ -132,11 +132,7 @@ def _back() -> tuple[Button, ...]:
 async def _topics(ctx: Context) -> Reply:
     assert ctx.association is not None
     topics = await known_topics(ctx.services, ctx.association.id)
-    rows: list[tuple[Button, ...]] = [
-        (Button(msg("subscriptions.topic", topic=t), f"{PREFIX}:t:{t}"),)
-        for t in topics
-        if len(f"{PREFIX}:t:{t}".encode()) <= 64
-    ]
+    rows = topic_buttons(topics, PREFIX)
     rows.append((_button("other_topic", "tt"),))
     rows.append(_back())
     return Reply(text=msg("subscriptions.pick_topic"), buttons=tuple(rows))

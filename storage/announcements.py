@@ -130,17 +130,6 @@ class AnnouncementRepository:
             found = row.scalar_one_or_none()
             return _record(found) if found else None
 
-    async def recent(self, association_id: int, limit: int = 5) -> list[AnnouncementRecord]:
-        """The association's latest broadcasts, newest first."""
-        async with self._db.read() as session:
-            rows = await session.execute(
-                select(Announcement)
-                .where(Announcement.association_id == association_id)
-                .order_by(Announcement.created_at.desc(), Announcement.id.desc())
-                .limit(limit)
-            )
-            return [_record(r) for r in rows.scalars()]
-
     async def advance(self, announcement_id: int, cursor: int) -> None:
         """Remember that every recipient up to volunteer ``cursor`` is queued."""
         await self._set(announcement_id, cursor=cursor)

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Insert, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.leases import claim, claimable
@@ -116,31 +115,27 @@ class OutboxRepository:
         """Queue a personal message once per ``key``; False if that key was already queued.
         With ``edit_message_id`` it replaces that earlier message of the chat."""
         now = self._now()
-        try:
-            async with self._db.write() as session:
-                exists = await session.execute(
-                    select(OutboxMessage.id).where(OutboxMessage.key == key)
-                )
-                if exists.first() is not None:
-                    return False
-                session.add(
-                    OutboxMessage(
-                        key=key,
-                        volunteer_id=volunteer_id,
-                        platform=platform,
-                        chat_id=chat_id,
-                        locale=locale,
-                        body=body,
-                        edit_message_id=edit_message_id,
-                        status=DeliveryStatus.PENDING.value,
-                        attempts=0,
-                        due_at=due_at or now,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        row = {
+            "key": key,
+            "volunteer_id": volunteer_id,
+            "platform": platform,
+            "chat_id": chat_id,
+            "locale": locale,
+            "body": body,
+            "edit_message_id": edit_message_id,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "due_at": due_at or now,
+            "created_at": now,
+        }
+        async with self._db.write() as session:
+            result = await session.execute(self._insert_once().values(**row))
+            return bool(getattr(result, "rowcount", 0))
+
+    def _insert_once(self) -> Insert:
+        """An INSERT that skips keys already queued (on either backend)."""
+        insert = postgresql_insert if self._db.dialect == "postgresql" else sqlite_insert
+        return insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
 
     async def enqueue_many(
         self, messages: Sequence[NewMessage], *, announcement_id: int | None = None
@@ -168,10 +163,8 @@ class OutboxRepository:
             }
             for m in messages
         ]
-        insert = postgresql_insert if self._db.dialect == "postgresql" else sqlite_insert
-        statement = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
         async with self._db.write() as session:
-            await session.execute(statement, rows)
+            await session.execute(self._insert_once(), rows)
 
     async def claim(
         self,

@@ -8,7 +8,7 @@ subscribers and those who chose that area or topic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Delete, Select, and_, delete, func, or_, select
@@ -205,8 +205,3 @@ def _recipients(association_id: int, audience: Audience) -> Select[int]:
 
 def _mission_id(value: str) -> int:
     return int(value) if value.isdigit() else -1
-
-
-def filters_of(choices: Sequence[SubscriptionRecord], scope: SubscriptionScope) -> list[str]:
-    """The values of one kind of filter among a volunteer's choices."""
-    return [c.value for c in choices if c.scope is scope]

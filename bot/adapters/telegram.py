@@ -27,6 +27,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -82,9 +83,7 @@ def to_event(update: Update, bot_username: str, now: datetime) -> Event | None:
     chat = message.chat
     private = chat.type == ChatType.PRIVATE
     base: dict[str, Any] = {
-        "user": UserRef(
-            Platform.TELEGRAM, str(user.id), user.first_name or None, user.language_code
-        ),
+        "user": _user_ref(user),
         "chat": ChatRef(Platform.TELEGRAM, str(chat.id), is_private=private),
         "received_at": now,
         "message_id": str(message.message_id),
@@ -127,6 +126,11 @@ def _command(text: str, bot_username: str) -> tuple[str, tuple[str, ...]] | None
     return name.lower(), tuple(args)
 
 
+def _user_ref(user: User) -> UserRef:
+    """A Telegram user as the core knows them: id, first name, reported language."""
+    return UserRef(Platform.TELEGRAM, str(user.id), user.first_name or None, user.language_code)
+
+
 def _button_event(query: CallbackQuery, now: datetime) -> Event | None:
     user = query.from_user
     message = query.message
@@ -143,7 +147,7 @@ def _button_event(query: CallbackQuery, now: datetime) -> Event | None:
         chat = ChatRef(Platform.TELEGRAM, str(user.id), is_private=True)
         message_id = None
     return Event(
-        user=UserRef(Platform.TELEGRAM, str(user.id), user.first_name or None, user.language_code),
+        user=_user_ref(user),
         chat=chat,
         received_at=now,
         button=query.data,
@@ -306,22 +310,28 @@ class TelegramAdapter:
         keyboard = InlineKeyboardMarkup(
             [[InlineKeyboardButton(self._text(locale, "telegram.open_private_button"), url=link)]]
         )
-        text = self._text(locale, "telegram.open_private", name=event.user.display_name or "")
-        await self._limiter.acquire(event.chat.chat_id, group=True)
-        await self.bot.send_message(
-            int(event.chat.chat_id),
-            markup.to_telegram_html(text),
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard,
+        name = event.user.display_name or ""
+        await self._notice(
+            event.chat.chat_id, locale, "telegram.open_private", keyboard=keyboard, name=name
         )
 
-    async def _notice(self, chat_id: str, locale: str, key: str, **params: object) -> None:
+    async def _notice(
+        self,
+        chat_id: str,
+        locale: str,
+        key: str,
+        *,
+        keyboard: InlineKeyboardMarkup | None = None,
+        **params: object,
+    ) -> None:
+        """A short message from the bot itself in a group (paced like the rest)."""
         await self._limiter.acquire(chat_id, group=True)
         try:
             await self.bot.send_message(
                 int(chat_id),
                 markup.to_telegram_html(self._text(locale, key, **params)),
                 parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
             )
         except TelegramError as exc:
             log.info("could not post a notice in %s: %s", chat_id, exc)
