@@ -49,9 +49,9 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-Send = Callable[[Outgoing], Awaitable[None]]
-"""An adapter's way to deliver a message; raises :class:`Unreachable`, :class:`RateLimited`
-or any passing error."""
+Send = Callable[[Outgoing], Awaitable[str | None]]
+"""An adapter's way to deliver a message, returning the platform's id of the (last) message
+sent if it has one; raises :class:`Unreachable`, :class:`RateLimited` or any passing error."""
 
 
 class Delivery:
@@ -151,7 +151,7 @@ class Delivery:
                     message.id, DeliveryStatus.PENDING, "lease ran out", self._clock.now()
                 )
             try:
-                await self._send(outgoing)
+                sent_id = await self._send(outgoing)
             except RateLimited as exc:
                 log.warning("rate limited on %s: %s", self._platform.value, exc)
                 self._limiter.pause(exc.retry_after, message.chat_id)
@@ -163,7 +163,7 @@ class Delivery:
             except Exception as exc:
                 problem = exc
                 break
-            return Settled(message.id, DeliveryStatus.SENT)
+            return Settled(message.id, DeliveryStatus.SENT, sent_id=sent_id)
         return self._failed(message, problem)
 
     def _failed(self, message: OutboxRecord, problem: Exception | None) -> Settled:

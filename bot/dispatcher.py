@@ -172,7 +172,7 @@ class Dispatcher:
             event.user.display_name,
             event.user.language_code,
         )
-        association, role = await self._membership(volunteer)
+        association, role = await self._membership(volunteer, event)
         if (
             association is not None
             and role is not Role.COORDINATOR
@@ -193,11 +193,18 @@ class Dispatcher:
         return ctx
 
     async def _appointed(self, event: Event, association: AssociationRecord) -> bool:
-        """Configured as a coordinator, or administrator of a group linked to the association
-        (as the platform says, for a command typed in that group)."""
+        """Configured as a coordinator; in a server, a manager of it or a holder of its
+        coordinators' role; in a group linked to the association, an administrator of it (as
+        the platform says, for a command typed there)."""
         settings = self.services.settings
         if f"{event.user.platform.value}:{event.user.user_id}" in settings.coordinator_ids:
             return True
+        if event.space is not None:
+            if event.chat_admin:
+                return True
+            space = await self.services.spaces.get(event.chat.platform.value, event.space.space_id)
+            role = space.coordinator_role_id if space else None
+            return role is not None and role in event.member_roles
         if not event.chat_admin or event.chat.is_private:
             return False
         channels = await self.services.announcements.channels(association.id)
@@ -207,9 +214,18 @@ class Dispatcher:
         )
 
     async def _membership(
-        self, volunteer: VolunteerRecord
+        self, volunteer: VolunteerRecord, event: Event
     ) -> tuple[AssociationRecord | None, Role | None]:
+        """In a server, the association it stands for (joined on first use); elsewhere the
+        volunteer's first association, or the default one."""
         associations = self.services.associations
+        if event.space is not None:
+            space = await self.services.spaces.resolve(
+                event.chat.platform.value, event.space.space_id, event.space.name
+            )
+            association = await associations.get(space.association_id)
+            if association is not None:
+                return association, await associations.enter(volunteer.id, association.id)
         memberships = await associations.memberships(volunteer.id)
         if memberships:
             return memberships[0].association, memberships[0].role

@@ -59,8 +59,9 @@ def msg_from_json(data: dict[str, Any]) -> Msg:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    """A whole reply (text, buttons, files) as plain JSON."""
-    return {
+    """A whole reply (text, buttons, files, the card style) as plain JSON; a form is not
+    kept (a message that waits cannot open one)."""
+    data: dict[str, Any] = {
         "text": msg_to_json(reply.text),
         "buttons": [
             [{"label": msg_to_json(b.label), "data": b.data} for b in row] for row in reply.buttons
@@ -74,6 +75,9 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
             for f in reply.files
         ],
     }
+    if reply.card:
+        data["card"] = True
+    return data
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
@@ -88,4 +92,5 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
             Attachment(f["filename"], base64.b64decode(f["content"]), f["mime_type"])
             for f in data.get("files", ())
         ),
+        card=bool(data.get("card", False)),
     )

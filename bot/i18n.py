@@ -12,7 +12,15 @@ from typing import Any
 import yaml
 
 from bot import markup
-from bot.types import Msg, RenderedButton, RenderedReply, Reply
+from bot.types import (
+    Form,
+    Msg,
+    RenderedButton,
+    RenderedField,
+    RenderedForm,
+    RenderedReply,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +125,30 @@ class Catalogue:
             files=reply.files,
             private=reply.private,
             edit=reply.edit,
+            form=self._render_form(reply.form, locale) if reply.form else None,
+            card=reply.card,
+        )
+
+    def _render_form(self, form: Form, locale: str) -> RenderedForm:
+        def plain(message: Msg) -> str:
+            return markup.to_plain(self.translate(message, locale))
+
+        return RenderedForm(
+            data=form.data,
+            title=plain(form.title),
+            fields=tuple(
+                RenderedField(
+                    name=f.name,
+                    label=plain(f.label),
+                    long=f.long,
+                    required=f.required,
+                    max_length=f.max_length,
+                    value=f.value,
+                    placeholder=plain(f.placeholder) if f.placeholder else None,
+                )
+                for f in form.fields
+            ),
+            reopen=form.reopen,
         )
 
     def render_all(self, replies: Iterable[Reply], locale: str) -> tuple[RenderedReply, ...]:

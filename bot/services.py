@@ -18,6 +18,7 @@ from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
 
@@ -40,5 +41,6 @@ class Services:
     outbox: OutboxRepository
     subscriptions: SubscriptionRepository
     announcements: AnnouncementRepository
+    spaces: SpaceRepository
     notifier: Notifier
     places: Gazetteer

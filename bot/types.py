@@ -46,6 +46,15 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Space:
+    """The community a chat belongs to on platforms that have one (a Discord server): by
+    default one space is one association."""
+
+    space_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One thing a user did: a command, a button press, a location or free text."""
 
@@ -60,7 +69,13 @@ class Event:
     message_id: str | None = None
     """Platform id of the message this event carries or whose button was pressed."""
     chat_admin: bool = False
-    """The platform says this user administers the group the event came from."""
+    """The platform says this user administers the group or server the event came from."""
+    space: Space | None = None
+    """The server the chat belongs to, on platforms that have servers."""
+    member_roles: tuple[str, ...] = ()
+    """The platform's role ids the user holds in that server."""
+    form: Mapping[str, str] | None = None
+    """The values of a submitted form, by field name (``button`` holds the form's data)."""
 
     @property
     def kind(self) -> str:
@@ -126,6 +141,35 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a form: a line of text, or several lines when ``long``."""
+
+    name: str
+    label: Msg
+    long: bool = False
+    required: bool = True
+    max_length: int = 200
+    value: str = ""
+    """Filled in already (when a form comes back to be corrected)."""
+    placeholder: Msg | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """Several questions answered at once, where the platform has forms (Discord's modals).
+
+    Elsewhere the reply carrying it is shown as it is: the same questions come one by one.
+    Submitting sends an event with ``button=data`` and ``form`` holding the values; ``reopen``
+    is button data that shows the form again (for platforms that can only open a form as the
+    immediate answer to a press)."""
+
+    data: str
+    title: Msg
+    fields: tuple[FormField, ...]
+    reopen: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message for the user who wrote: text, button rows and files."""
 
@@ -136,6 +180,11 @@ class Reply:
     """Concerns one person: sent to the private chat when the event came from a group."""
     edit: bool = False
     """Replace the message whose button was pressed instead of sending a new one."""
+    form: Form | None = None
+    """Shown instead of this reply where the platform has forms (see :class:`Form`)."""
+    card: bool = False
+    """A self-contained notice for a public channel (a mission's post): its first line is a
+    headline; platforms with rich cards (Discord's embeds) show it as one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +210,29 @@ class RenderedButton:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedField:
+    """A form field whose texts are translated (plain text, no markup)."""
+
+    name: str
+    label: str
+    long: bool
+    required: bool
+    max_length: int
+    value: str
+    placeholder: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedForm:
+    """A form translated into one locale."""
+
+    data: str
+    title: str
+    fields: tuple[RenderedField, ...]
+    reopen: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedReply:
     """A reply translated into one locale, ready for an adapter to format and send."""
 
@@ -169,6 +241,8 @@ class RenderedReply:
     files: tuple[Attachment, ...] = ()
     private: bool = False
     edit: bool = False
+    form: RenderedForm | None = None
+    card: bool = False
 
     @property
     def button_labels(self) -> list[str]:

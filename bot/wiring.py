@@ -44,6 +44,7 @@ from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
 
@@ -146,6 +147,7 @@ async def build_app(
         outbox=outbox,
         subscriptions=SubscriptionRepository(db, clock.now),
         announcements=AnnouncementRepository(db, clock.now),
+        spaces=SpaceRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
     )

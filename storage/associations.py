@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -109,15 +109,39 @@ class AssociationRepository:
             ).scalar_one_or_none()
             return Role(role) if role else None
 
+    async def enter(self, volunteer_id: int, association_id: int) -> Role:
+        """Join (if needed) and note that the volunteer acts in this association now."""
+        role = await self._touch(volunteer_id, association_id)
+        if role is None:
+            await self.join(volunteer_id, association_id)
+            role = await self._touch(volunteer_id, association_id)
+        return role or Role.VOLUNTEER
+
+    async def _touch(self, volunteer_id: int, association_id: int) -> Role | None:
+        async with self._db.write() as session:
+            role = (
+                await session.execute(
+                    update(Membership)
+                    .where(
+                        Membership.volunteer_id == volunteer_id,
+                        Membership.association_id == association_id,
+                    )
+                    .values(last_used_at=self._now())
+                    .returning(Membership.role)
+                )
+            ).scalar_one_or_none()
+            return Role(role) if role is not None else None
+
     async def memberships(self, volunteer_id: int) -> list[MembershipRecord]:
-        """Every association the volunteer belongs to, oldest membership first."""
+        """Every association the volunteer belongs to: the one used last in a server first,
+        then the oldest membership first."""
         async with self._db.read() as session:
             rows = (
                 await session.execute(
                     select(Association, Membership.role)
                     .join(Membership, Membership.association_id == Association.id)
                     .where(Membership.volunteer_id == volunteer_id)
-                    .order_by(Membership.id)
+                    .order_by(Membership.last_used_at.desc().nulls_last(), Membership.id)
                 )
             ).all()
             return [MembershipRecord(association=_record(a), role=Role(r)) for a, r in rows]

@@ -112,6 +112,9 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the volunteer last acted in a server of this association: private chats act for
+    the association used last."""
 
 
 class ConversationState(Base):
@@ -283,6 +286,8 @@ class OutboxMessage(Leased, Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     edit_message_id: Mapped[str | None] = mapped_column(String(64))
     """Replace this earlier message of the chat instead of sending a new one (progress)."""
+    sent_message_id: Mapped[str | None] = mapped_column(String(64))
+    """The platform's id of the message once sent (a mission's post is edited later)."""
     status: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(String(200))
@@ -361,3 +366,36 @@ class AssociationChannel(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Space(Base):
+    """A platform's community (a Discord server) and the association it stands for."""
+
+    __tablename__ = "spaces"
+    __table_args__ = (UniqueConstraint("platform", "space_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    space_id: Mapped[str] = mapped_column(String(64))
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    coordinator_role_id: Mapped[str | None] = mapped_column(String(64))
+    """Members holding this platform role coordinate the association."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LinkCode(Base):
+    """A one-time code a coordinator gives to attach a group or server to their association."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -66,6 +66,7 @@ class NewMessage:
     body: dict[str, Any]
     status: DeliveryStatus = DeliveryStatus.PENDING
     is_group: bool = False
+    edit_message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,18 @@ class Settled:
     status: DeliveryStatus
     error: str | None = None
     retry_at: datetime | None = None
+    sent_id: str | None = None
+    """The platform's id of the message sent, when it gives one."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentPost:
+    """A message already posted in a group or channel, that can be edited."""
+
+    platform: str
+    chat_id: str
+    locale: str
+    message_id: str
 
 
 def _record(row: OutboxMessage) -> OutboxRecord:
@@ -138,10 +151,15 @@ class OutboxRepository:
         return insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
 
     async def enqueue_many(
-        self, messages: Sequence[NewMessage], *, announcement_id: int | None = None
+        self,
+        messages: Sequence[NewMessage],
+        *,
+        announcement_id: int | None = None,
+        bulk: bool = True,
     ) -> None:
-        """Queue many messages of one broadcast in one statement; keys already queued are
-        skipped, so queueing the same batch again (after a crash) adds nothing."""
+        """Queue many messages (of one broadcast, say) in one statement; keys already queued
+        are skipped, so queueing the same batch again (after a crash) adds nothing. ``bulk``
+        messages wait behind personal ones."""
         if not messages:
             return
         now = self._now()
@@ -153,7 +171,8 @@ class OutboxRepository:
                 "platform": m.platform,
                 "chat_id": m.chat_id,
                 "is_group": m.is_group,
-                "bulk": True,
+                "bulk": bulk,
+                "edit_message_id": m.edit_message_id,
                 "locale": m.locale,
                 "body": m.body,
                 "status": m.status.value,
@@ -215,6 +234,7 @@ class OutboxRepository:
                     .values(
                         status=bindparam("new_status"),
                         sent_at=bindparam("sent_at"),
+                        sent_message_id=bindparam("sent_id"),
                         error=bindparam("new_error"),
                         claimed_until=None,
                     ),
@@ -223,6 +243,7 @@ class OutboxRepository:
                             "message_id": o.message_id,
                             "new_status": o.status.value,
                             "sent_at": now if o.status is DeliveryStatus.SENT else None,
+                            "sent_id": o.sent_id,
                             "new_error": o.error[:ERROR_MAX] if o.error else None,
                         }
                         for o in final
@@ -264,6 +285,27 @@ class OutboxRepository:
                     .values(unreachable_at=now)
                     .execution_options(synchronize_session=False)
                 )
+
+    async def sent_posts(self, key_prefix: str) -> list[SentPost]:
+        """Group posts sent under keys starting with ``key_prefix`` whose platform gave an id,
+        oldest first."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(
+                    OutboxMessage.platform,
+                    OutboxMessage.chat_id,
+                    OutboxMessage.locale,
+                    OutboxMessage.sent_message_id,
+                )
+                .where(
+                    OutboxMessage.key.startswith(key_prefix, autoescape=True),
+                    OutboxMessage.is_group.is_(True),
+                    OutboxMessage.status == DeliveryStatus.SENT.value,
+                    OutboxMessage.sent_message_id.is_not(None),
+                )
+                .order_by(OutboxMessage.id)
+            )
+            return [SentPost(p, c, loc, str(m)) for p, c, loc, m in rows]
 
     async def announcement_counts(self, announcement_id: int) -> dict[DeliveryStatus, int]:
         """How many of a broadcast's messages stand in each status."""
