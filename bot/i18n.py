@@ -149,6 +149,7 @@ class Catalogue:
                 for f in form.fields
             ),
             reopen=form.reopen,
+            reopen_label=plain(form.reopen_label) if form.reopen_label else None,
         )
 
     def render_all(self, replies: Iterable[Reply], locale: str) -> tuple[RenderedReply, ...]:

@@ -13,6 +13,9 @@ import re
 
 _SPECIAL = re.compile(r"([\\*])")
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()-])")
+_DISCORD_MENTION = re.compile(r"(<(?:#|@&|@!?)\d{1,24}>)")
+"""Channel, role and user mentions, shown as Discord shows them (never pinging anyone: the
+adapter sends with no allowed mentions)."""
 
 
 def escape(text: str) -> str:
@@ -65,10 +68,14 @@ def to_telegram_html(text: str) -> str:
 
 
 def to_discord(text: str) -> str:
-    """Discord Markdown: bold kept, every other Markdown character escaped."""
+    """Discord Markdown: bold kept, mentions kept, every other Markdown character escaped."""
     parts = []
     for bold, run in parse(text):
-        safe = _DISCORD_SPECIAL.sub(r"\\\1", run)
+        pieces = _DISCORD_MENTION.split(run)
+        safe = "".join(
+            piece if i % 2 else _DISCORD_SPECIAL.sub(r"\\\1", piece)
+            for i, piece in enumerate(pieces)
+        )
         parts.append(f"**{safe}**" if bold else safe)
     return "".join(parts)
 

@@ -167,6 +167,8 @@ class Form:
     title: Msg
     fields: tuple[FormField, ...]
     reopen: str
+    reopen_label: Msg | None = None
+    """The label of the button that shows the form again (a generic one if None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,7 @@ class RenderedForm:
     title: str
     fields: tuple[RenderedField, ...]
     reopen: str
+    reopen_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

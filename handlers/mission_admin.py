@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, MenuEntry
 from bot.places import Place
 from bot.services import Services
 from bot.types import Attachment, Button, Msg, Reply, msg
+from handlers import mission_form, mission_posts
 from handlers import mission_input as read
 from handlers import mission_views as views
 from handlers.csv_export import participants_csv
@@ -402,7 +403,8 @@ async def new_command(ctx: Context) -> Sequence[Reply]:
     if ctx.payload.strip():
         return await _one_line(ctx, ctx.payload)
     await ctx.start_dialogue(NEW, "title", {})
-    return [Reply(text=msg("missions.new_intro")), _ask("title", ctx)]
+    first = replace(_ask("title", ctx), form=mission_form.mission_form())
+    return [Reply(text=msg("missions.new_intro")), first]
 
 
 async def _one_line(ctx: Context, line: str) -> Sequence[Reply]:
@@ -443,6 +445,7 @@ def _manage_buttons(mission: MissionRecord) -> tuple[tuple[Button, ...], ...]:
                 Button(msg("missions.admin_button_cancel"), f"{PREFIX}:x:{mission.id}"),
             )
         )
+        rows.append((Button(msg("missions.admin_button_post"), f"{PREFIX}:post:{mission.id}"),))
     rows.append((Button(msg("missions.admin_button_duplicate"), f"{PREFIX}:dup:{mission.id}"),))
     return tuple(rows)
 
@@ -608,6 +611,7 @@ async def edit_dialogue(ctx: Context) -> Sequence[Reply]:
         await send_offers(services, change)
         await ctx.end_dialogue()
         resized = change.mission or mission
+        await mission_posts.refresh(services, resized)
         return [Reply(text=msg("missions.edit_saved")), *(await _manage(ctx, resized))]
     if field == "when":
         start, end = read.when(text, services.clock.now(), zone)
@@ -630,6 +634,7 @@ async def edit_dialogue(ctx: Context) -> Sequence[Reply]:
     await ctx.end_dialogue()
     if updated is None:
         return [Reply(text=msg("missions.not_found"))]
+    await mission_posts.refresh(services, updated)
     told = 0
     if field in ("when", "place"):
         told = await _tell_people(
@@ -671,6 +676,7 @@ async def cancel_dialogue(ctx: Context) -> Sequence[Reply]:
     await ctx.end_dialogue()
     if mission is None:
         return [Reply(text=msg("missions.not_found"))]
+    await mission_posts.refresh(services, mission)
     zone = services.settings.zone
     start = mission.starts_at.astimezone(zone)
     for person in people:
@@ -696,6 +702,10 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
     if ctx.association is None:
         return [Reply(text=msg("missions.no_association"))]
     action, _, rest = ctx.payload.partition(":")
+    if action == "form":
+        return await mission_form.submitted(ctx, _preview)
+    if action == "formagain":
+        return await mission_form.again(ctx)
     if action in {"day", "time", "dur", "remote", "pp", "n", "skip", "opt", "pub"}:
         try:
             return await _new_button(ctx, action, rest)
@@ -741,8 +751,13 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
                 ),
             )
         ]
+    if action == "post":
+        return await mission_posts.post(ctx, mission)
     if action == "ok!":
-        await services.missions.close(ctx.association.id, mission.id, MissionStatus.DONE, None)
+        closed, _ = await services.missions.close(
+            ctx.association.id, mission.id, MissionStatus.DONE, None
+        )
+        await mission_posts.refresh(services, closed)
         return [Reply(text=msg("missions.done", title=mission.title))]
     return [Reply(text=msg("error.stale_button"))]
 

@@ -15,6 +15,7 @@ from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, MenuEntry
 from bot.places import Place, distance_km, normalise
 from bot.services import Services
 from bot.types import Button, Location, Msg, Reply, msg
+from handlers import mission_posts
 from handlers import mission_views as views
 from knowledge.normalise import fold
 from storage.missions import Change, Outcome
@@ -276,6 +277,7 @@ async def sign_up(ctx: Context, mission_id: int) -> Sequence[Reply]:
                 buttons=(views.signup_buttons(mission, change.signup),),
             )
         ]
+    await mission_posts.refresh(ctx.services, mission)
     if change.outcome is Outcome.WAITLISTED and change.signup is not None:
         return [
             Reply(
@@ -307,6 +309,7 @@ async def cancel(ctx: Context, mission_id: int) -> Sequence[Reply]:
         return [Reply(text=msg("missions.not_signed_up", title=mission.title))]
     await services.jobs.unschedule(f"reminder:{mission.id}:{ctx.volunteer.id}")
     await send_offers(services, change)
+    await mission_posts.refresh(services, mission)
     signup = change.signup
     if signup is not None:
         await _notice(ctx, mission, signup, "cancelled")
@@ -327,6 +330,7 @@ async def answer_offer(ctx: Context, mission_id: int, accept: bool) -> Sequence[
     )
     await send_offers(services, change)
     mission = change.mission
+    await mission_posts.refresh(services, mission)
     if change.outcome is Outcome.ACCEPTED and mission is not None:
         await after_confirmed(ctx, change)
         return [await confirmed_reply(ctx, mission)]

@@ -394,8 +394,6 @@ class LinkCode(Base):
     association_id: Mapped[int] = mapped_column(
         ForeignKey("associations.id", ondelete="CASCADE"), index=True
     )
-    created_by: Mapped[int | None] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="SET NULL")
-    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -98,9 +98,7 @@ class SpaceRepository:
             else:
                 row.association_id = association_id
 
-    async def set_coordinator_role(
-        self, platform: str, space_id: str, role_id: str | None
-    ) -> None:
+    async def set_coordinator_role(self, platform: str, space_id: str, role_id: str | None) -> None:
         """Members with this role coordinate (None: only the server's managers)."""
         async with self._db.write() as session:
             await session.execute(
