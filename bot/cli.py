@@ -8,20 +8,24 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
+import discord
 from telegram.error import InvalidToken, NetworkError
 
 from bot import kb_cli
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
+from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.config import ConfigError, Settings, load_settings
+from bot.delivery import Delivery
 from bot.menus import command_menus
-from bot.ratelimit import TELEGRAM, RateLimiter
+from bot.ratelimit import DISCORD, TELEGRAM, RateLimiter
 from bot.types import Platform
-from bot.wiring import build_app
+from bot.wiring import App, build_app
 from storage.db import Database
 from storage.records import Role
 
@@ -127,21 +131,43 @@ async def _chat(settings: Settings, user: ConsoleUser, role: Role) -> None:
 
 
 async def _run(settings: Settings) -> None:
-    if settings.discord_bot_token is not None:
-        raise StartupError(
-            "DISCORD_BOT_TOKEN is set, but this build has no Discord adapter yet; unset it"
-        )
-    token = settings.telegram_bot_token
-    if token is None:
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
         print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the terminal chat.")
         await _chat(settings, ConsoleUser(), Role.VOLUNTEER)
         return
-    await _serve_telegram(settings, token.get_secret_value())
+    await _serve(settings)
 
 
-async def _serve_telegram(settings: Settings, token: str) -> None:
-    """Answer on Telegram and deliver the outbox there until SIGINT or SIGTERM."""
+async def _serve(settings: Settings) -> None:
+    """Answer on every platform whose token is set, and deliver the outbox there, until
+    SIGINT or SIGTERM."""
     app = await build_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without signal support (Windows) raise; Ctrl+C still stops the process.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal_number, stop.set)
+    stoppers: list[Callable[[], Awaitable[None]]] = []
+    deliveries: list[Delivery] = []
+    try:
+        if settings.telegram_bot_token is not None:
+            token = settings.telegram_bot_token.get_secret_value()
+            deliveries.append(await _start_telegram(app, settings, token, stoppers))
+        if settings.discord_bot_token is not None:
+            token = settings.discord_bot_token.get_secret_value()
+            deliveries.append(await _start_discord(app, settings, token, stoppers, stop))
+        await app.run_background(stop, deliveries)
+    finally:
+        for stopper in reversed(stoppers):
+            await stopper()
+        await app.close()
+
+
+async def _start_telegram(
+    app: App, settings: Settings, token: str, stoppers: list[Callable[[], Awaitable[None]]]
+) -> Delivery:
+    """Connect to Telegram; returns the outbox's delivery there."""
     catalogue = app.services.catalogue
     limiter = RateLimiter(TELEGRAM)
     adapter = TelegramAdapter.build(
@@ -152,31 +178,63 @@ async def _serve_telegram(settings: Settings, token: str) -> None:
         api_url=settings.telegram_api_url,
         default_locale=settings.default_locale,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        # Event loops without signal support (Windows) raise; Ctrl+C still stops the process.
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal_number, stop.set)
+    stoppers.append(adapter.stop)
     try:
-        try:
-            await adapter.start(webhook=_webhook(settings))
-        except InvalidToken as exc:
-            raise StartupError("TELEGRAM_BOT_TOKEN was refused by Telegram") from exc
-        except NetworkError as exc:
-            raise StartupError(
-                f"cannot reach Telegram at {settings.telegram_api_url}: {exc}"
-            ) from exc
-        menus = command_menus(app.dispatcher, catalogue)
-        await adapter.set_commands([(m.scope, m.language, m.commands) for m in menus])
-        print(f"Connected to Telegram as @{adapter.username}. Ctrl+C to stop.")
-        delivery = app.delivery(
-            Platform.TELEGRAM, adapter.send, limiter=limiter, concurrency=8, lanes=2
-        )
-        await app.run_background(stop, [delivery])
-    finally:
-        await adapter.stop()
-        await app.close()
+        await adapter.start(webhook=_webhook(settings))
+    except InvalidToken as exc:
+        raise StartupError("TELEGRAM_BOT_TOKEN was refused by Telegram") from exc
+    except NetworkError as exc:
+        raise StartupError(f"cannot reach Telegram at {settings.telegram_api_url}: {exc}") from exc
+    menus = command_menus(app.dispatcher, catalogue)
+    await adapter.set_commands([(m.scope, m.language, m.commands) for m in menus])
+    print(f"Connected to Telegram as @{adapter.username}. Ctrl+C to stop.")
+    return app.delivery(Platform.TELEGRAM, adapter.send, limiter=limiter, concurrency=8, lanes=2)
+
+
+async def _start_discord(
+    app: App,
+    settings: Settings,
+    token: str,
+    stoppers: list[Callable[[], Awaitable[None]]],
+    stop: asyncio.Event,
+) -> Delivery:
+    """Connect to Discord; returns the outbox's delivery there. A connection that ends for
+    good (token revoked, say) stops the process rather than leaving it half alive."""
+    announcements = app.services.announcements
+
+    async def chat_gone(chat_id: str) -> None:
+        await announcements.unlink_channel(Platform.DISCORD.value, chat_id)
+
+    limiter = RateLimiter(DISCORD)
+    adapter = DiscordAdapter(
+        app.dispatcher.handle,
+        app.services.catalogue,
+        limiter,
+        aliases=app.dispatcher.aliases,
+        chat_gone=chat_gone,
+        shards=settings.discord_shards,
+        shard_ids=[int(n) for n in settings.discord_shard_ids.split(",") if n.strip()],
+        default_locale=settings.default_locale,
+    )
+    stoppers.append(adapter.stop)
+    try:
+        await adapter.start(token)
+    except discord.LoginFailure as exc:
+        raise StartupError("DISCORD_BOT_TOKEN was refused by Discord") from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        raise StartupError(f"Discord refused the gateway intents: {exc}") from exc
+    except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
+        raise StartupError(f"cannot reach Discord: {exc}") from exc
+
+    def connection_ended(task: asyncio.Future[None]) -> None:
+        if not stop.is_set():
+            error = None if task.cancelled() else task.exception()
+            log.error("the Discord connection ended: %s", error or "closed")
+            stop.set()
+
+    adapter.on_connection_end(connection_ended)
+    print(f"Connected to Discord as {adapter.client.user}. Ctrl+C to stop.")
+    return app.delivery(Platform.DISCORD, adapter.send, limiter=limiter, concurrency=8, lanes=2)
 
 
 def _webhook(settings: Settings) -> WebhookSettings | None:

@@ -99,6 +99,33 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_SECRET"),
         description="Secret Telegram sends with every update; required with a webhook.",
     )
+    discord_shards: str = Field(
+        default="",
+        validation_alias=AliasChoices("ENTRAIDE_DISCORD_SHARDS"),
+        description="Empty: one connection (most associations). 'auto': as many shards as "
+        "Discord recommends. A number: that many shards in all.",
+    )
+    discord_shard_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("ENTRAIDE_DISCORD_SHARD_IDS"),
+        description="The shards this process runs (e.g. 0,1), to split them across "
+        "processes; empty: all of them.",
+    )
+
+    @field_validator("discord_shards")
+    @classmethod
+    def _shards(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"", "auto"} and not (value.isdigit() and int(value) > 0):
+            raise ValueError("use nothing, 'auto' or a number of shards")
+        return value
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str) -> str:
+        if any(not part.strip().isdigit() for part in value.split(",") if part.strip()):
+            raise ValueError("use shard numbers separated by commas, e.g. 0,1")
+        return value
 
     @field_validator("coordinators")
     @classmethod

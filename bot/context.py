@@ -39,8 +39,12 @@ class Context:
 
     @property
     def chat_key(self) -> str:
-        """Identifies the chat across platforms (dialogue state is kept per chat)."""
-        return f"{self.event.chat.platform.value}:{self.event.chat.chat_id}"
+        """Identifies the chat across platforms (dialogue state is kept per chat). Where typed
+        text is not read, a dialogue lives in the person's private chat."""
+        chat = self.event.chat
+        if chat.ephemeral:
+            return f"{chat.platform.value}:{self.event.user.user_id}"
+        return f"{chat.platform.value}:{chat.chat_id}"
 
     async def start_dialogue(
         self, name: str, step: str, data: dict[str, Any] | None = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.context import Context, UserError
 from bot.services import Services
-from bot.types import Button, Event, Msg, Reply, Response, msg
+from bot.types import Button, Event, Msg, Platform, Reply, Response, msg
 from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,12 @@ MAX_TEXT_LENGTH = 4000
 """Longer messages are refused with an explanation rather than processed."""
 MAX_BUTTON_DATA = 64
 """Telegram's own limit on callback data; anything longer is not ours."""
+MISSED_NOTICES = {
+    Platform.TELEGRAM: "delivery.missed_telegram",
+    Platform.DISCORD: "delivery.missed_discord",
+}
+"""What to tell someone the platform would not let the bot write to privately, when they
+come back."""
 COMMAND_BUTTON_PREFIX = "cmd"
 """Button data ``cmd:<name>`` runs the command ``<name>``: any command can be a button."""
 
@@ -155,6 +161,11 @@ class Dispatcher:
                 event.button,
             )
             replies = [Reply(text=msg("error.generic"), buttons=((self.help_button(),),))]
+        if event.chat.ephemeral and ctx.dialogue is not None and not any(r.form for r in replies):
+            # The next answer must be typed, and typing is read in the private chat only.
+            replies = [replace(r, private=True) for r in replies]
+        if ctx.volunteer.missed_since is not None and event.user.platform in MISSED_NOTICES:
+            replies = [Reply(text=msg(MISSED_NOTICES[event.user.platform])), *replies]
         return self._respond(ctx.locale, replies)
 
     def help_button(self) -> Button:

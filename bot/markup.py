@@ -12,7 +12,9 @@ import html
 import re
 
 _SPECIAL = re.compile(r"([\\*])")
-_DISCORD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()-])")
+_DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]])")
+_DISCORD_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>-])")
+"""Headings, quotes and list marks only mean something at the start of a line."""
 _DISCORD_MENTION = re.compile(r"(<(?:#|@&|@!?)\d{1,24}>)")
 """Channel, role and user mentions, shown as Discord shows them (never pinging anyone: the
 adapter sends with no allowed mentions)."""
@@ -77,7 +79,7 @@ def to_discord(text: str) -> str:
             for i, piece in enumerate(pieces)
         )
         parts.append(f"**{safe}**" if bold else safe)
-    return "".join(parts)
+    return _DISCORD_LINE_START.sub(r"\1\2\\\3", "".join(parts))
 
 
 def _bold_open_at_end(text: str) -> bool:

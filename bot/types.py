@@ -35,6 +35,10 @@ class ChatRef:
     platform: Platform
     chat_id: str
     is_private: bool = True
+    ephemeral: bool = False
+    """Replies here are seen only by the person who acted, and what people type here is not
+    read (slash commands in a Discord server): steps that need typing continue in the
+    person's private chat."""
 
 
 @dataclass(frozen=True, slots=True)

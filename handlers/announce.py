@@ -107,7 +107,7 @@ def _cancel_button() -> Button:
 
 async def announce_command(ctx: Context) -> Sequence[Reply]:
     """/annonce [text]: start a draft (in the private chat only)."""
-    if not ctx.event.chat.is_private:
+    if not (ctx.event.chat.is_private or ctx.event.chat.ephemeral):
         return [Reply(text=msg("announce.private_only"))]
     await ctx.start_dialogue(DIALOGUE, "text", {"nonce": uuid.uuid4().hex[:12], "groups": True})
     if ctx.payload.strip():
@@ -330,9 +330,7 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
         audience=audience,
         audience_label=label,
         post_in_groups=reach.in_groups,
-        report_to=ReportTo(
-            ctx.event.chat.platform.value, ctx.event.chat.chat_id, ctx.event.message_id
-        ),
+        report_to=_report_to(ctx),
     )
     if created is None:
         return [Reply(text=msg("announce.already_sent"))]
@@ -457,6 +455,15 @@ async def progress_job(services: Services, job: JobRecord) -> None:
         now + PROGRESS_EVERY,
         {"id": announcement.id, "n": step},
     )
+
+
+def _report_to(ctx: Context) -> ReportTo:
+    """Where progress is shown: the message pressed, or (where replies are ephemeral) the
+    coordinator's private chat, told at the end."""
+    chat = ctx.event.chat
+    if chat.ephemeral:
+        return ReportTo(chat.platform.value, ctx.event.user.user_id, None)
+    return ReportTo(chat.platform.value, chat.chat_id, ctx.event.message_id)
 
 
 async def _edit_progress(

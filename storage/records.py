@@ -26,6 +26,9 @@ class VolunteerRecord:
     device_language: str | None = None
     """The language the platform last reported."""
     reminders: bool = True
+    missed_since: datetime | None = None
+    """When the platform last refused a private message to this identity, if it had until
+    this contact (closed private messages, blocked bot): worth telling the person."""
 
 
 @dataclass(frozen=True, slots=True)

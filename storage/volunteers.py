@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -72,7 +73,7 @@ class VolunteerRepository:
                 await self._touch(volunteer.id, identity_id, now, language)
                 if language is not None:
                     volunteer.device_language = language
-            return _record(volunteer)
+            return replace(_record(volunteer), missed_since=unreachable_at)
         try:
             async with self._db.write() as session:
                 volunteer = Volunteer(

@@ -1,0 +1,310 @@
+"""Entraide on Discord, end to end: the real discord.py client runs against simcord's
+simulated Discord (servers, members, permissions, slash commands after ``tree.sync()``,
+buttons, modals, private messages); people type commands and press buttons there."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import discord
+import pytest
+import simcord
+
+from bot.adapters.discord import DiscordAdapter
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.ratelimit import Limits, RateLimiter
+from bot.types import Platform
+from bot.wiring import App, build_app
+from storage.records import MissionDraft, MissionRecord
+
+MANAGER = discord.Permissions(manage_guild=True)
+
+
+@dataclass
+class Server:
+    """A running bot in a simulated Discord, with one association server."""
+
+    app: App
+    adapter: DiscordAdapter
+    env: simcord.Env
+    guild: simcord.GuildHandle
+    general: simcord.ChannelHandle
+    delivery: Delivery
+
+    def member(self, name: str, *, manager: bool = False) -> simcord.MemberActor:
+        roles = [self.guild.create_role(f"{name}-managers", permissions=MANAGER)] if manager else []
+        return self.guild.add_member(self.env.create_user(name), roles=roles)
+
+    async def deliver(self) -> None:
+        """Run due jobs and send what the outbox holds, as the background loops would."""
+        await self.app.worker.tick()
+        while await self.delivery.drain():
+            pass
+        await self.env.settle()
+
+    async def association_id(self) -> int:
+        space = await self.app.services.spaces.resolve(
+            "discord", str(self.guild.id), self.guild.name
+        )
+        return space.association_id
+
+    async def mission(self, title: str = "Collecte alimentaire", places: int = 3) -> MissionRecord:
+        start = self.app.services.clock.now() + timedelta(days=3)
+        draft = MissionDraft(
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            places=places,
+            description="Accueillir les donateurs",
+            city="Lyon",
+            postcode="69003",
+        )
+        return await self.app.services.missions.create(await self.association_id(), draft, None)
+
+
+def dm_texts(member: simcord.MemberActor) -> list[str]:
+    """Everything in the member's private chat with the bot, oldest first (embeds too)."""
+    texts = []
+    for message in member.user.dm_channel.history():
+        texts.append(message.content + "".join(e.title or "" for e in message.embeds))
+    return texts
+
+
+def messages_of(result: simcord.InteractionResult) -> list[simcord.ResponseMessage]:
+    """The answer and its follow-ups."""
+    first = [result.response] if result.response is not None else []
+    return [*first, *result.followups]
+
+
+def custom_ids(message: simcord.ResponseMessage | discord.Message) -> list[str]:
+    """The ``custom_id`` of every button of a message, row by row."""
+    if isinstance(message, discord.Message):
+        return [
+            child.custom_id
+            for row in message.components
+            if isinstance(row, discord.ActionRow)
+            for child in row.children
+            if isinstance(child, discord.Button) and child.custom_id
+        ]
+    return [
+        c["custom_id"]
+        for row in message.components
+        for c in row["components"]
+        if c.get("custom_id")
+    ]
+
+
+def holding(result: simcord.InteractionResult, custom_id: str) -> simcord.ResponseMessage:
+    """The message of the answer that has this button."""
+    for message in messages_of(result):
+        if custom_id in custom_ids(message):
+            return message
+    raise AssertionError(f"no {custom_id} in {[m.content for m in messages_of(result)]}")
+
+
+def last_dm(member: simcord.MemberActor) -> discord.Message:
+    messages = member.user.dm_channel.history()
+    assert messages, "no private message"
+    return messages[-1]
+
+
+@pytest.fixture
+async def server(tmp_path: Path, settings_for: Callable[[str], Settings]) -> AsyncIterator[Server]:
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"))
+    limiter = RateLimiter(Limits(per_second=None, chat_interval=0.0))
+    announcements = app.services.announcements
+
+    async def chat_gone(chat_id: str) -> None:
+        await announcements.unlink_channel("discord", chat_id)
+
+    adapter = DiscordAdapter(
+        app.dispatcher.handle,
+        app.services.catalogue,
+        limiter,
+        aliases=app.dispatcher.aliases,
+        chat_gone=chat_gone,
+    )
+    delivery = app.delivery(Platform.DISCORD, adapter.send, limiter=limiter)
+    env = simcord.Env(adapter.client)
+    await env.start()
+    try:
+        guild = env.create_guild("Les Restos du Quartier")
+        general = guild.create_text_channel("general")
+        yield Server(app, adapter, env, guild, general, delivery)
+    finally:
+        await env.shutdown()
+        await app.close()
+    env.raise_errors()
+
+
+async def test_help_and_a_digital_help_question(server: Server) -> None:
+    alice = server.member("alice")
+    menu = await alice.slash(server.general, "aide")
+    assert menu.response is not None
+    assert menu.response.ephemeral
+    assert "Here is what I can do" in menu.response.content
+    assert "ask a question" in menu.response.content
+
+    asked = await alice.slash(
+        server.general, "question", question="how do I attach a file to an email"
+    )
+    answer = asked.response
+    assert answer is not None
+    assert answer.ephemeral
+    assert "attach" in answer.content.lower()
+    labels = [c["label"] for row in answer.components for c in row["components"]]
+    assert any("yes" in label.lower() for label in labels), labels
+
+
+async def test_missions_sign_up_by_button_confirmed_privately_then_cancel(server: Server) -> None:
+    mission = await server.mission()
+    bob = server.member("bob")
+    listing = await bob.slash(server.general, "missions")
+    assert all(m.ephemeral for m in messages_of(listing))
+    card = holding(listing, f"e:mi:s:{mission.id}")
+    assert "Collecte alimentaire" in card.content
+
+    pressed = await bob.click(card, custom_id=f"e:mi:s:{mission.id}")
+    notice = messages_of(pressed)
+    assert [m.content for m in notice] == ["📬 I wrote to you in a private message."]
+    confirmation = last_dm(bob)
+    assert "you are signed up for **Collecte alimentaire**" in confirmation.content
+    assert [a.filename for a in confirmation.attachments] == [f"mission-{mission.id}.ics"]
+    taken = await server.app.services.missions.get(await server.association_id(), mission.id)
+    assert taken is not None
+    assert taken.taken == 1
+
+    cancelled = await bob.user.click(confirmation, custom_id=f"e:mi:c:{mission.id}")
+    assert cancelled.response is not None
+    assert "Cancelled for" in cancelled.response.content
+    left = await server.app.services.missions.get(await server.association_id(), mission.id)
+    assert left is not None
+    assert left.taken == 0
+
+
+async def test_private_messages_closed_fall_back_to_the_ephemeral_answer(server: Server) -> None:
+    mission = await server.mission()
+    carl = server.member("carl")
+    listing = await carl.slash(server.general, "missions")
+    card = holding(listing, f"e:mi:s:{mission.id}")
+    server.env.inject_error(
+        "POST",
+        "/channels/*/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+    pressed = await carl.click(card, custom_id=f"e:mi:s:{mission.id}")
+    texts = [m.content for m in messages_of(pressed)]
+    assert texts[0].startswith("📭 I could not write to you privately")
+    assert "you are signed up for **Collecte alimentaire**" in texts[1]
+    assert all(m.ephemeral for m in messages_of(pressed))
+
+
+async def test_a_coordinator_creates_a_mission_in_the_modal_and_posts_it(server: Server) -> None:
+    annonces = server.guild.create_text_channel("annonces")
+    carol = server.member("carol", manager=True)
+    configured = await carol.slash(annonces, "config canal")
+    assert configured.response is not None
+    assert f"<#{annonces.id}>" in configured.response.content
+
+    opened = await carol.slash(server.general, "nouvelle_mission")
+    assert opened.modal is not None
+    assert opened.modal["title"] == "New mission"
+    wrong = await carol.submit_modal(
+        opened, {"title": "Maraude", "when": "hier", "place": "Lyon", "places": "tous"}
+    )
+    assert wrong.response is not None
+    assert "Nearly there" in wrong.response.content
+    fix = await carol.click(wrong.response, custom_id="e:ma:formagain")
+    assert fix.modal is not None
+    filled = {
+        c["components"][0]["custom_id"]: c["components"][0].get("value")
+        for c in fix.modal["components"]
+    }
+    assert filled["title"] == "Maraude"
+    assert filled["places"] == "tous"
+
+    submitted = await carol.submit_modal(
+        fix,
+        {
+            "title": "Maraude du soir",
+            "when": "samedi 19h-22h",
+            "place": "Place Bellecour, 69002 Lyon",
+            "places": "2",
+            "description": "Distribuer des repas chauds",
+        },
+    )
+    notice = [m.content for m in messages_of(submitted)]
+    assert notice == ["📬 I wrote to you in a private message."]
+    preview = last_dm(carol)
+    assert "Maraude du soir" in preview.content
+    published = await carol.user.click(preview, custom_id="e:ma:pub")
+    assert published.response is not None
+    assert "Mission published" in published.response.content
+    post_button = next(i for i in custom_ids(published.response) if i.startswith("e:ma:post:"))
+    posted = await carol.user.click(published.response, custom_id=post_button)
+    assert posted.response is not None
+    assert "will be posted in 1 channel" in posted.response.content
+
+    await server.deliver()
+    post = annonces.last_message
+    assert post is not None
+    assert post.embeds[0].title == "Maraude du soir"
+    mission_id = int(post_button.rsplit(":", 1)[1])
+    assert f"e:mi:s:{mission_id}" in custom_ids(post)
+    assert "2 places left" in (post.embeds[0].description or "")
+
+    dave = server.member("dave")
+    await dave.click(post, custom_id=f"e:mi:s:{mission_id}")
+    assert "you are signed up for **Maraude du soir**" in last_dm(dave).content
+    await server.deliver()
+    refreshed = annonces.last_message
+    assert refreshed is not None
+    assert refreshed.id == post.id
+    assert "one place left" in (refreshed.embeds[0].description or "")
+
+
+async def test_an_announcement_reaches_subscribed_members_only(server: Server) -> None:
+    carol = server.member("carol", manager=True)
+    erin = server.member("erin")
+    frank = server.member("frank")
+    await frank.slash(server.general, "aide")  # a member, but not subscribed
+    menu = await erin.slash(server.general, "abonnements")
+    everything = next(m for m in messages_of(menu) if "e:ab:all" in custom_ids(m))
+    await erin.click(everything, custom_id="e:ab:all")
+
+    started = await carol.slash(server.general, "annonce")
+    assert [m.content for m in messages_of(started)] == ["📬 I wrote to you in a private message."]
+    assert "Type the text of your announcement" in last_dm(carol).content
+    await carol.send_dm("Réunion des bénévoles jeudi à 18h à la salle des fêtes.")
+    audience = last_dm(carol)
+    everyone = "e:an:a:all"
+    preview = await carol.user.click(audience, custom_id=everyone)
+    assert preview.response is not None
+    send = next(i for i in custom_ids(preview.response) if i.startswith("e:an:s:"))
+    await carol.user.click(preview.response, custom_id=send)
+
+    await server.deliver()
+    await server.deliver()
+    assert any("Réunion des bénévoles" in text for text in dm_texts(erin))
+    assert not any("Réunion des bénévoles" in text for text in dm_texts(frank))
+
+
+async def test_a_member_without_the_coordinator_permission_is_refused(server: Server) -> None:
+    bob = server.member("bob")
+    refused = await bob.slash(server.general, "nouvelle_mission")
+    assert refused.modal is None
+    assert refused.response is not None
+    assert refused.response.ephemeral
+    assert "Only the association's coordinators" in refused.response.content
+    settings = await bob.slash(server.general, "config canal")
+    assert settings.response is not None
+    assert "Only the association's coordinators" in settings.response.content
+    channels = await server.app.services.announcements.channels(await server.association_id())
+    assert channels == []
