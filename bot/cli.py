@@ -234,6 +234,9 @@ async def _start_discord(
 
     adapter.on_connection_end(connection_ended)
     print(f"Connected to Discord as {adapter.client.user}. Ctrl+C to stop.")
+    invite = adapter.invite_url()
+    if invite:
+        print(f"To add it to a server: {invite}")
     return app.delivery(Platform.DISCORD, adapter.send, limiter=limiter, concurrency=8, lanes=2)
 
 

@@ -68,6 +68,10 @@ NO_PINGS = discord.AllowedMentions.none()
 ENGLISH = (discord.Locale.american_english, discord.Locale.british_english)
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 """What the bot needs in the announcements channel."""
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, attach_files=True
+)
+"""What the invite link asks for: see the channels, post there, with cards and files."""
 
 Handle = Callable[[Event], Awaitable[Response]]
 ChatGone = Callable[[str], Awaitable[None]]
@@ -315,14 +319,16 @@ def form_modal(form: RenderedForm) -> discord.ui.Modal:
     )
     for item in form.fields[:MODAL_FIELDS]:
         modal.add_item(
-            discord.ui.TextInput(
-                label=item.label[:MODAL_LABEL_LIMIT] or item.name,
-                custom_id=item.name,
-                style=discord.TextStyle.paragraph if item.long else discord.TextStyle.short,
-                required=item.required,
-                max_length=min(item.max_length, 4000),
-                default=item.value or None,
-                placeholder=(item.placeholder or "")[:100] or None,
+            discord.ui.Label(
+                text=item.label[:MODAL_LABEL_LIMIT] or item.name,
+                component=discord.ui.TextInput(
+                    custom_id=item.name,
+                    style=discord.TextStyle.paragraph if item.long else discord.TextStyle.short,
+                    required=item.required,
+                    max_length=min(item.max_length, 4000),
+                    default=item.value or None,
+                    placeholder=(item.placeholder or "")[:100] or None,
+                ),
             )
         )
     return modal
@@ -767,6 +773,17 @@ class DiscordAdapter:
             ready.cancel()
             connection.result()  # raises what stopped the connection
         log.info("connected to Discord as %s", self.client.user)
+
+    def invite_url(self) -> str | None:
+        """The link that adds the bot to a server with the permissions it needs."""
+        application = self.client.application_id
+        if application is None:
+            return None
+        return discord.utils.oauth_url(
+            application,
+            permissions=INVITE_PERMISSIONS,
+            scopes=("bot", "applications.commands"),
+        )
 
     def on_connection_end(self, callback: Callable[[asyncio.Future[None]], None]) -> None:
         """Call ``callback`` when the gateway connection stops for good."""

@@ -14,12 +14,14 @@ import pytest
 import simcord
 
 from bot.adapters.discord import DiscordAdapter
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.ratelimit import Limits, RateLimiter
 from bot.types import Platform
 from bot.wiring import App, build_app
-from storage.records import MissionDraft, MissionRecord
+from storage.outbox import DeliveryStatus
+from storage.records import MissionDraft, MissionRecord, Role
 
 MANAGER = discord.Permissions(manage_guild=True)
 
@@ -113,8 +115,10 @@ def last_dm(member: simcord.MemberActor) -> discord.Message:
 
 
 @pytest.fixture
-async def server(tmp_path: Path, settings_for: Callable[[str], Settings]) -> AsyncIterator[Server]:
-    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"))
+async def server(
+    tmp_path: Path, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> AsyncIterator[Server]:
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"), clock=clock)
     limiter = RateLimiter(Limits(per_second=None, chat_interval=0.0))
     announcements = app.services.announcements
 
@@ -224,8 +228,7 @@ async def test_a_coordinator_creates_a_mission_in_the_modal_and_posts_it(server:
     fix = await carol.click(wrong.response, custom_id="e:ma:formagain")
     assert fix.modal is not None
     filled = {
-        c["components"][0]["custom_id"]: c["components"][0].get("value")
-        for c in fix.modal["components"]
+        c["component"]["custom_id"]: c["component"].get("value") for c in fix.modal["components"]
     }
     assert filled["title"] == "Maraude"
     assert filled["places"] == "tous"
@@ -308,3 +311,122 @@ async def test_a_member_without_the_coordinator_permission_is_refused(server: Se
     assert "Only the association's coordinators" in settings.response.content
     channels = await server.app.services.announcements.channels(await server.association_id())
     assert channels == []
+
+
+async def test_buttons_of_old_messages_still_work_after_a_restart(server: Server) -> None:
+    mission = await server.mission()
+    bob = server.member("bob")
+    listing = await bob.slash(server.general, "missions")
+    card = holding(listing, f"e:mi:s:{mission.id}")
+    fresh = DiscordAdapter(
+        server.app.dispatcher.handle,
+        server.app.services.catalogue,
+        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
+        aliases=server.app.dispatcher.aliases,
+    )
+    await server.env.restart_bot(fresh.client)
+    pressed = await bob.click(card, custom_id=f"e:mi:s:{mission.id}")
+    assert [m.content for m in messages_of(pressed)] == ["📬 I wrote to you in a private message."]
+    assert "you are signed up for **Collecte alimentaire**" in last_dm(bob).content
+
+
+async def test_a_deleted_announcements_channel_is_forgotten(server: Server) -> None:
+    annonces = server.guild.create_text_channel("annonces")
+    carol = server.member("carol", manager=True)
+    await carol.slash(annonces, "config canal")
+    association = await server.association_id()
+    assert [c.chat_id for c in await server.app.services.announcements.channels(association)] == [
+        str(annonces.id)
+    ]
+    server.env.backend.delete_channel(annonces.id)
+    await server.env.settle()
+    assert await server.app.services.announcements.channels(association) == []
+
+
+async def test_a_channel_where_the_bot_cannot_post_is_refused_with_what_is_missing(
+    server: Server,
+) -> None:
+    me = server.guild.me
+    assert me is not None
+    hidden = server.guild.create_text_channel(
+        "bureau", overwrites={me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    carol = server.member("carol", manager=True)
+    refused = await carol.slash(server.general, "config canal", salon=hidden)
+    assert refused.response is not None
+    assert "I cannot post in" in refused.response.content
+    assert '"Send Messages"' in refused.response.content
+    assert await server.app.services.announcements.channels(await server.association_id()) == []
+
+
+async def test_a_server_is_attached_to_an_existing_association_with_a_code(server: Server) -> None:
+    services = server.app.services
+    existing = await services.associations.create("secours", "Secours du Quartier")
+    coordinator = await services.volunteers.identify("telegram", "77", "Nora")
+    await services.associations.set_role(coordinator.id, existing.id, Role.COORDINATOR)
+    code, _ = await services.spaces.issue_code(existing.id, coordinator.id)
+
+    bob = server.member("bob")
+    refused = await bob.slash(server.general, "lier", texte=code)
+    assert refused.response is not None
+    assert "Only an administrator" in refused.response.content
+    owner = server.member("owner", manager=True)
+    attached = await owner.slash(server.general, "lier", texte=f"{code[:4]}-{code[4:]}")
+    assert attached.response is not None
+    assert "now attached to **Secours du Quartier**" in attached.response.content
+    assert await server.association_id() == existing.id
+    again = await owner.slash(server.general, "lier", texte=code)
+    assert again.response is not None
+    assert "not valid" in again.response.content
+
+
+async def test_holders_of_the_configured_role_coordinate(server: Server) -> None:
+    owner = server.member("owner", manager=True)
+    team = server.guild.create_role("Coordination")
+    await owner.slash(server.general, "config role", role=team)
+    gina = server.guild.add_member(server.env.create_user("gina"), roles=[team])
+    opened = await gina.slash(server.general, "nouvelle_mission")
+    assert opened.modal is not None
+    bob = server.member("bob")
+    refused = await bob.slash(server.general, "nouvelle_mission")
+    assert refused.modal is None
+
+
+async def test_commands_are_offered_in_french_and_english(server: Server) -> None:
+    commands = {c["name"]: c for c in server.env.backend.commands[None].values()}
+    assert {"aide", "missions", "nouvelle_mission", "config", "question"} <= set(commands)
+    assert commands["aide"]["name_localizations"]["en-GB"] == "help"
+    assert commands["aide"]["description"] == "Le menu de tout ce que je sais faire"
+    assert commands["aide"]["description_localizations"]["en-US"].startswith("The menu")
+    assert commands["config"]["name_localizations"]["en-US"] == "settings"
+    option = commands["question"]["options"][0]
+    assert option["required"] is True
+    assert option["description"] == "votre question, avec vos mots"
+
+
+async def test_a_reminder_refused_by_closed_private_messages_is_mentioned_next_time(
+    server: Server, clock: ManualClock
+) -> None:
+    mission = await server.mission()
+    bob = server.member("bob")
+    listing = await bob.slash(server.general, "missions")
+    await bob.click(holding(listing, f"e:mi:s:{mission.id}"), custom_id=f"e:mi:s:{mission.id}")
+    server.env.inject_error(
+        "POST",
+        "/channels/*/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+    clock.advance(timedelta(days=2, hours=12))
+    await server.deliver()
+    counts = await server.app.services.outbox.counts("reminder")
+    assert DeliveryStatus.UNREACHABLE in counts
+
+    back = await bob.slash(server.general, "aide")
+    first = messages_of(back)[0]
+    assert first.ephemeral
+    assert first.content.startswith("📭 I could not write to you in a private message")
+    again = await bob.slash(server.general, "aide")
+    assert not messages_of(again)[0].content.startswith("📭")
