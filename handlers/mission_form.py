@@ -47,7 +47,7 @@ def mission_form(values: Mapping[str, str] | None = None) -> Form:
 
     return Form(
         data=FORM_DATA,
-        title=msg("missions.form_title"),
+        title=msg("missions.form_heading"),
         fields=(
             field("title"),
             field("when"),
@@ -70,7 +70,7 @@ def _read(ctx: Context, values: Mapping[str, str]) -> tuple[dict[str, Any], list
         try:
             data.update(reading())
         except UserError as problem:
-            label = msg(f"missions.form_{name}")
+            label = msg(f"missions.form_short_{name}")
             problems.append(msg("missions.form_problem", field=label, problem=problem.message))
 
     def when() -> dict[str, Any]:

@@ -37,16 +37,25 @@ class Conversation:
         platform: Platform = Platform.CONSOLE,
         chat_id: str | None = None,
         private: bool = True,
+        admin: bool = False,
     ) -> None:
         self.dispatcher = dispatcher
         self.user = UserRef(platform, user_id, name, language_code)
         self.chat = ChatRef(platform, chat_id or user_id, is_private=private)
+        self.admin = admin
+        """The platform says this person administers the group."""
         self.replies: tuple[RenderedReply, ...] = ()
         self.locale = ""
 
     def _event(self, **fields: object) -> Event:
         now: datetime = self.dispatcher.services.clock.now()
-        return Event(user=self.user, chat=self.chat, received_at=now, **fields)  # type: ignore[arg-type]
+        return Event(
+            user=self.user,
+            chat=self.chat,
+            received_at=now,
+            chat_admin=self.admin,
+            **fields,  # type: ignore[arg-type]
+        )
 
     async def _handle(self, event: Event) -> tuple[RenderedReply, ...]:
         response: Response = await self.dispatcher.handle(event)
