@@ -22,6 +22,7 @@ from bot.types import Platform
 from bot.wiring import App, build_app
 from storage.outbox import DeliveryStatus
 from storage.records import MissionDraft, MissionRecord, Role
+from tests.e2e.cli import entraide
 
 MANAGER = discord.Permissions(manage_guild=True)
 
@@ -430,3 +431,16 @@ async def test_a_reminder_refused_by_closed_private_messages_is_mentioned_next_t
     assert first.content.startswith("📭 I could not write to you in a private message")
     again = await bob.slash(server.general, "aide")
     assert not messages_of(again)[0].content.startswith("📭")
+
+
+def test_entraide_run_with_a_discord_token_it_cannot_use_says_why_in_one_line(
+    tmp_path: Path,
+) -> None:
+    done = entraide(["run"], tmp_path, DISCORD_BOT_TOKEN="not.a.token")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("entraide: ")
+    # Without a network: "cannot reach Discord"; with one: "refused by Discord".
+    assert "Discord" in lines[0]
+    assert "not.a.token" not in done.stderr + done.stdout
