@@ -348,9 +348,10 @@ class TelegramAdapter:
 
     async def _deliver(
         self, chat_id: str, reply: RenderedReply, edit_id: str | None, *, first_paced: bool = False
-    ) -> None:
-        """Send (or, for a message being replaced, edit) one reply and its files. Every call
-        to Telegram waits for a send slot, except the first when the caller already has one."""
+    ) -> str | None:
+        """Send (or, for a message being replaced, edit) one reply and its files; returns the
+        id of the last text message. Every call to Telegram waits for a send slot, except the
+        first when the caller already has one."""
         chat = int(chat_id)
         group = chat < 0
         calls = 0
@@ -362,6 +363,7 @@ class TelegramAdapter:
             calls += 1
 
         messages = render(reply)
+        last: str | None = None
         if edit_id is not None and len(messages) == 1:
             await pace()
             try:
@@ -372,29 +374,31 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=messages[0].keyboard,
                 )
-                messages = []
+                messages, last = [], edit_id
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
-                    messages = []
+                    messages, last = [], edit_id
                 else:
                     log.info("could not edit message %s (%s); sending it anew", edit_id, exc)
         for message in messages:
             await pace()
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat, message.text, parse_mode=ParseMode.HTML, reply_markup=message.keyboard
             )
+            last = str(sent.message_id)
         for attachment in reply.files:
             await pace()
             await self.bot.send_document(
                 chat, InputFile(attachment.content, filename=attachment.filename)
             )
+        return last
 
-    async def send(self, outgoing: Outgoing) -> None:
+    async def send(self, outgoing: Outgoing) -> str | None:
         """The outbox's sender: one message, errors translated for :mod:`bot.delivery`,
-        which has already waited for this message's send slot."""
+        which has already waited for this message's send slot; returns the message's id."""
         rendered = self._catalogue.render(outgoing.reply, outgoing.locale)
         try:
-            await self._deliver(
+            return await self._deliver(
                 outgoing.chat_id, rendered, outgoing.edit_message_id, first_paced=True
             )
         except RetryAfter as exc:
