@@ -200,18 +200,13 @@ async def _start_discord(
 ) -> Delivery:
     """Connect to Discord; returns the outbox's delivery there. A connection that ends for
     good (token revoked, say) stops the process rather than leaving it half alive."""
-    announcements = app.services.announcements
-
-    async def chat_gone(chat_id: str) -> None:
-        await announcements.unlink_channel(Platform.DISCORD.value, chat_id)
-
     limiter = RateLimiter(DISCORD)
     adapter = DiscordAdapter(
         app.dispatcher.handle,
         app.services.catalogue,
         limiter,
         aliases=app.dispatcher.aliases,
-        chat_gone=chat_gone,
+        chat_gone=app.forget_chat(Platform.DISCORD),
         shards=settings.discord_shards,
         shard_ids=[int(n) for n in settings.discord_shard_ids.split(",") if n.strip()],
         default_locale=settings.default_locale,

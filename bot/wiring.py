@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -109,6 +109,16 @@ class App:
         await asyncio.gather(
             repeat(stop, tick, every, "timed jobs"), *(d.run(stop, idle=every) for d in deliveries)
         )
+
+    def forget_chat(self, platform: Platform) -> Callable[[str], Awaitable[None]]:
+        """What an adapter calls when one of its groups or channels is gone for good: stop
+        posting there."""
+        announcements = self.services.announcements
+
+        async def forget(chat_id: str) -> None:
+            await announcements.unlink_channel(platform.value, chat_id)
+
+        return forget
 
     async def close(self) -> None:
         """Release the database connections."""

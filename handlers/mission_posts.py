@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from bot.context import Context
 from bot.envelope import reply_to_json
@@ -59,14 +60,8 @@ async def post(ctx: Context, mission: MissionRecord) -> Sequence[Reply]:
     already = await services.outbox.counts(_key(mission.id))
     body = reply_to_json(post_reply(services, mission))
     fresh = [
-        NewMessage(
-            key=f"{_key(mission.id)}{c.platform}:{c.chat_id}",
-            volunteer_id=None,
-            platform=c.platform,
-            chat_id=c.chat_id,
-            locale=ctx.locale,
-            body=body,
-            is_group=True,
+        _group_message(
+            f"{_key(mission.id)}{c.platform}:{c.chat_id}", c.platform, c.chat_id, ctx.locale, body
         )
         for c in channels
     ]
@@ -88,17 +83,36 @@ async def refresh(services: Services, mission: MissionRecord | None) -> None:
     state = f"{services.clock.now().isoformat()}:{mission.taken}:{mission.status.value}"
     await services.outbox.enqueue_many(
         [
-            NewMessage(
-                key=f"post-edit:{mission.id}:{p.platform}:{p.chat_id}:{p.message_id}:{state}",
-                volunteer_id=None,
-                platform=p.platform,
-                chat_id=p.chat_id,
-                locale=p.locale,
-                body=body,
-                is_group=True,
-                edit_message_id=p.message_id,
+            _group_message(
+                f"post-edit:{mission.id}:{p.platform}:{p.chat_id}:{p.message_id}:{state}",
+                p.platform,
+                p.chat_id,
+                p.locale,
+                body,
+                edit=p.message_id,
             )
             for p in posts
         ],
         bulk=False,
+    )
+
+
+def _group_message(
+    key: str,
+    platform: str,
+    chat_id: str,
+    locale: str,
+    body: dict[str, Any],
+    edit: str | None = None,
+) -> NewMessage:
+    """A post in a group or channel (or an edit of one), for the outbox."""
+    return NewMessage(
+        key=key,
+        volunteer_id=None,
+        platform=platform,
+        chat_id=chat_id,
+        locale=locale,
+        body=body,
+        is_group=True,
+        edit_message_id=edit,
     )

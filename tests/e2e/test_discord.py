@@ -109,6 +109,18 @@ def holding(result: simcord.InteractionResult, custom_id: str) -> simcord.Respon
     raise AssertionError(f"no {custom_id} in {[m.content for m in messages_of(result)]}")
 
 
+def close_private_messages(server: Server) -> None:
+    """From now on Discord refuses the bot's private messages (code 50007)."""
+    server.env.inject_error(
+        "POST",
+        "/channels/*/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+
+
 def last_dm(member: simcord.MemberActor) -> discord.Message:
     messages = member.user.dm_channel.history()
     assert messages, "no private message"
@@ -121,17 +133,12 @@ async def server(
 ) -> AsyncIterator[Server]:
     app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"), clock=clock)
     limiter = RateLimiter(Limits(per_second=None, chat_interval=0.0))
-    announcements = app.services.announcements
-
-    async def chat_gone(chat_id: str) -> None:
-        await announcements.unlink_channel("discord", chat_id)
-
     adapter = DiscordAdapter(
         app.dispatcher.handle,
         app.services.catalogue,
         limiter,
         aliases=app.dispatcher.aliases,
-        chat_gone=chat_gone,
+        chat_gone=app.forget_chat(Platform.DISCORD),
     )
     delivery = app.delivery(Platform.DISCORD, adapter.send, limiter=limiter)
     env = simcord.Env(adapter.client)
@@ -196,14 +203,7 @@ async def test_private_messages_closed_fall_back_to_the_ephemeral_answer(server:
     carl = server.member("carl")
     listing = await carl.slash(server.general, "missions")
     card = holding(listing, f"e:mi:s:{mission.id}")
-    server.env.inject_error(
-        "POST",
-        "/channels/*/messages",
-        status=403,
-        code=50007,
-        message="Cannot send messages to this user",
-        times=None,
-    )
+    close_private_messages(server)
     pressed = await carl.click(card, custom_id=f"e:mi:s:{mission.id}")
     texts = [m.content for m in messages_of(pressed)]
     assert texts[0].startswith("📭 I could not write to you privately")
@@ -412,14 +412,7 @@ async def test_a_reminder_refused_by_closed_private_messages_is_mentioned_next_t
     bob = server.member("bob")
     listing = await bob.slash(server.general, "missions")
     await bob.click(holding(listing, f"e:mi:s:{mission.id}"), custom_id=f"e:mi:s:{mission.id}")
-    server.env.inject_error(
-        "POST",
-        "/channels/*/messages",
-        status=403,
-        code=50007,
-        message="Cannot send messages to this user",
-        times=None,
-    )
+    close_private_messages(server)
     clock.advance(timedelta(days=2, hours=12))
     await server.deliver()
     counts = await server.app.services.outbox.counts("reminder")
