@@ -437,3 +437,30 @@ def test_entraide_run_with_a_discord_token_it_cannot_use_says_why_in_one_line(
     # Without a network: "cannot reach Discord"; with one: "refused by Discord".
     assert "Discord" in lines[0]
     assert "not.a.token" not in done.stderr + done.stdout
+
+
+async def test_a_sharded_client_answers_too(
+    tmp_path: Path, settings_for: Callable[[str], Settings]
+) -> None:
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'shards.db'}"))
+    adapter = DiscordAdapter(
+        app.dispatcher.handle,
+        app.services.catalogue,
+        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
+        aliases=app.dispatcher.aliases,
+        shards="2",
+    )
+    assert isinstance(adapter.client, discord.AutoShardedClient)
+    env = simcord.Env(adapter.client, shard_count=2)
+    await env.start()
+    try:
+        guild = env.create_guild("Croix du Sud")
+        channel = guild.create_text_channel("general")
+        alice = guild.add_member(env.create_user("alice"))
+        menu = await alice.slash(channel, "aide")
+        assert menu.response is not None
+        assert "Here is what I can do" in menu.response.content
+    finally:
+        await env.shutdown()
+        await app.close()
+    env.raise_errors()
