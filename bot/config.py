@@ -99,6 +99,27 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_SECRET"),
         description="Secret Telegram sends with every update; required with a webhook.",
     )
+    flood_burst: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        validation_alias=AliasChoices("ENTRAIDE_FLOOD_BURST"),
+        description="Messages and presses one person may send within ENTRAIDE_FLOOD_SECONDS "
+        "before the bot asks them to slow down.",
+    )
+    flood_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        validation_alias=AliasChoices("ENTRAIDE_FLOOD_SECONDS"),
+    )
+    retention_months: int = Field(
+        default=24,
+        ge=1,
+        le=120,
+        validation_alias=AliasChoices("ENTRAIDE_RETENTION_MONTHS"),
+        description="Profiles not used for this many months are erased.",
+    )
     discord_shards: str = Field(
         default="",
         validation_alias=AliasChoices("ENTRAIDE_DISCORD_SHARDS"),

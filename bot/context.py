@@ -60,6 +60,13 @@ class Context:
         merged = {**self.dialogue.data, **data}
         await self.start_dialogue(self.dialogue.dialogue, step, merged)
 
+    async def audit(self, action: str, subject: str) -> None:
+        """Note a coordinator's action in the association's log (``/journal``)."""
+        if self.association is not None:
+            await self.services.audit.record(
+                self.association.id, self.volunteer.id, action, subject
+            )
+
     async def end_dialogue(self) -> bool:
         """Leave the dialogue; True if there was one."""
         self.dialogue = None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.context import Context, UserError
+from bot.flood import FloodGate, Verdict
 from bot.services import Services
-from bot.types import Button, Event, Msg, Platform, Reply, Response, msg
+from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
 from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,7 @@ Sweep = Callable[[Services], Awaitable[None]]
 
 MAX_TEXT_LENGTH = 4000
 """Longer messages are refused with an explanation rather than processed."""
+MAX_FORM_FIELDS = 10
 MAX_BUTTON_DATA = 64
 """Telegram's own limit on callback data; anything longer is not ours."""
 MISSED_NOTICES = {
@@ -55,8 +59,10 @@ class MenuEntry:
 class Dispatcher:
     """Routes commands (with aliases), button data prefixes, dialogues, locations and free text."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, flood: FloodGate | None = None) -> None:
         self.services = services
+        settings = services.settings
+        self._flood = flood or FloodGate(settings.flood_burst, settings.flood_seconds)
         self._commands: dict[str, Route] = {}
         self._canonical: dict[str, str] = {}
         self._buttons: dict[str, Route] = {}
@@ -139,6 +145,15 @@ class Dispatcher:
     async def handle(self, event: Event) -> Response:
         """Answer one event. Never raises: failures become a polite message and a log line."""
         default = self.services.catalogue.resolve(event.user.language_code)
+        verdict = Verdict.PASS
+        if event.user.platform is not Platform.CONSOLE:  # the terminal is one local person
+            verdict = self._flood.check(f"{event.user.platform.value}:{event.user.user_id}")
+        if verdict is Verdict.DROP:
+            return Response(locale=default, replies=())
+        if verdict is Verdict.WARN:
+            log.info("flood from %s user %s", event.user.platform, event.user.user_id)
+            return self._respond(default, [Reply(text=msg("flood.slow_down"))])
+        event = clean(event)
         try:
             ctx = await self._context(event)
         except Exception:
@@ -251,6 +266,13 @@ class Dispatcher:
         event = ctx.event
         if event.text is not None and len(event.text) > MAX_TEXT_LENGTH:
             return [Reply(text=msg("error.too_long", limit=MAX_TEXT_LENGTH))]
+        if event.form is not None and (
+            len(event.form) > MAX_FORM_FIELDS
+            or any(len(v) > MAX_TEXT_LENGTH for v in event.form.values())
+        ):
+            return [Reply(text=msg("error.too_long", limit=MAX_TEXT_LENGTH))]
+        if event.location is not None and not _on_earth(event.location):
+            return [Reply(text=msg("error.not_understood"), buttons=((self.help_button(),),))]
         if event.command is not None:
             return await self._command(ctx, event.command, event.args)
         if event.button is not None:
@@ -299,3 +321,33 @@ class Dispatcher:
         if route.coordinator_only and not ctx.is_coordinator:
             return [Reply(text=msg("error.coordinators_only"))]
         return await route.handler(ctx)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters nobody types (NUL breaks PostgreSQL text); line breaks and tabs stay."""
+
+
+def _scrub(text: str | None) -> str | None:
+    return _CONTROL.sub("", text) if text else text
+
+
+def clean(event: Event) -> Event:
+    """The event without control characters in anything a person typed."""
+    user = event.user
+    return replace(
+        event,
+        text=_scrub(event.text),
+        button=_scrub(event.button),
+        args=tuple(_CONTROL.sub("", a) for a in event.args),
+        form={k: _CONTROL.sub("", v) for k, v in event.form.items()} if event.form else event.form,
+        user=replace(user, display_name=_scrub(user.display_name)),
+    )
+
+
+def _on_earth(point: Location) -> bool:
+    return (
+        math.isfinite(point.latitude)
+        and math.isfinite(point.longitude)
+        and -90 <= point.latitude <= 90
+        and -180 <= point.longitude <= 180
+    )

@@ -12,12 +12,14 @@ from bot.places import Gazetteer
 from knowledge.service import KnowledgeBase
 from storage.announcements import AnnouncementRepository
 from storage.associations import AssociationRepository
+from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.privacy import PrivacyRepository
 from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
@@ -42,5 +44,7 @@ class Services:
     subscriptions: SubscriptionRepository
     announcements: AnnouncementRepository
     spaces: SpaceRepository
+    privacy: PrivacyRepository
+    audit: AuditRepository
     notifier: Notifier
     places: Gazetteer

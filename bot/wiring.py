@@ -24,26 +24,32 @@ from bot.services import Services
 from bot.types import Platform
 from bot.worker import Worker
 from handlers import (
+    accounts,
     announce,
     ask,
     cancel,
     groups,
+    journal,
     kb_admin,
     language,
     mission_admin,
     missions,
+    privacy,
+    profile,
     subscriptions,
 )
 from handlers import help as help_menu
 from knowledge.service import KnowledgeBase
 from storage.announcements import AnnouncementRepository
 from storage.associations import AssociationRepository
+from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.privacy import PrivacyRepository
 from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
@@ -61,6 +67,10 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     announce.register,
     groups.register,
     kb_admin.register,
+    profile.register,
+    accounts.register,
+    privacy.register,
+    journal.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
 
@@ -158,6 +168,8 @@ async def build_app(
         subscriptions=SubscriptionRepository(db, clock.now),
         announcements=AnnouncementRepository(db, clock.now),
         spaces=SpaceRepository(db, clock.now),
+        privacy=PrivacyRepository(db, clock.now),
+        audit=AuditRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
     )

@@ -344,6 +344,8 @@ async def _send(ctx: Context, nonce: str) -> Sequence[Reply]:
         ctx.volunteer.id,
         reach.count,
     )
+    excerpt = " ".join(str(data["text"]).split())
+    await ctx.audit("announcement_sent", f"{excerpt[:80]} ({reach.count})")
     return [Reply(text=msg("announce.sending", count=reach.count), edit=True)]
 
 

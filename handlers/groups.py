@@ -52,6 +52,7 @@ async def link_command(ctx: Context) -> Sequence[Reply]:
     await ctx.services.announcements.link_channel(
         ctx.association.id, chat.platform.value, chat.chat_id, None
     )
+    await ctx.audit("group_linked", f"{chat.platform.value}:{chat.chat_id}")
     return [Reply(text=msg("groups.linked", association=ctx.association.name))]
 
 
@@ -67,6 +68,10 @@ async def _redeem(ctx: Context, code: str) -> Sequence[Reply]:
         return [Reply(text=msg("groups.code_invalid"))]
     await services.associations.set_role(ctx.volunteer.id, association.id, Role.COORDINATOR)
     platform = event.chat.platform.value
+    where = event.space.space_id if event.space else event.chat.chat_id
+    await services.audit.record(
+        association.id, ctx.volunteer.id, "group_linked", f"{platform}:{where}"
+    )
     if event.space is not None:
         await services.spaces.attach(platform, event.space.space_id, association.id)
         return [Reply(text=msg("groups.space_attached", association=association.name))]
@@ -97,6 +102,7 @@ async def config_command(ctx: Context) -> Sequence[Reply]:
         await ctx.services.announcements.link_channel(
             ctx.association.id, event.chat.platform.value, chat_id, None
         )
+        await ctx.audit("settings_changed", f"channel {chat_id}")
         return [Reply(text=msg("groups.config_channel_set", channel=_channel(ctx, chat_id)))]
     if setting in ROLE_WORDS and event.space is not None:
         role = None if value.casefold() in NO_ROLE_WORDS else _platform_id(value)
@@ -105,6 +111,7 @@ async def config_command(ctx: Context) -> Sequence[Reply]:
         await ctx.services.spaces.set_coordinator_role(
             event.chat.platform.value, event.space.space_id, role
         )
+        await ctx.audit("settings_changed", f"role {role or '-'}")
         key = "groups.config_role_set" if role else "groups.config_role_cleared"
         return [Reply(text=msg(key, role=_role(ctx, role or "")))]
     return [Reply(text=await _current(ctx))]

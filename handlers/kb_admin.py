@@ -32,6 +32,7 @@ def _menu() -> Reply:
 async def _reload(ctx: Context) -> Sequence[Reply]:
     knowledge = ctx.services.knowledge
     report = await knowledge.reload()
+    await ctx.audit("kb_reloaded", str(report.tutorials))
     parts = [msg("kb.reloaded", count=report.tutorials)]
     if report.problems:
         parts.append(msg("kb.reload_problems", count=len(report.problems)))

@@ -384,6 +384,7 @@ async def _publish(ctx: Context, data: dict[str, Any]) -> Sequence[Reply]:
         return [Reply(text=msg(problem.reason)), _preview(ctx, data)]
     await ctx.end_dialogue()
     log.info("mission %s published by volunteer %s", mission.id, ctx.volunteer.id)
+    await ctx.audit("mission_created", mission.title)
     return [
         Reply(
             text=Msg.join(
@@ -546,6 +547,7 @@ async def _participants(ctx: Context, mission: MissionRecord) -> Sequence[Reply]
         else ()
     )
     back = ((Button(msg("missions.button_back"), f"{PREFIX}:m:{mission.id}"),),)
+    await ctx.audit("participants_exported", mission.title)
     return [Reply(text=text, files=files, buttons=back, private=True)]
 
 
@@ -612,6 +614,7 @@ async def edit_dialogue(ctx: Context) -> Sequence[Reply]:
         await ctx.end_dialogue()
         resized = change.mission or mission
         await mission_posts.refresh(services, resized)
+        await ctx.audit("mission_edited", resized.title)
         return [Reply(text=msg("missions.edit_saved")), *(await _manage(ctx, resized))]
     if field == "when":
         start, end = read.when(text, services.clock.now(), zone)
@@ -635,6 +638,7 @@ async def edit_dialogue(ctx: Context) -> Sequence[Reply]:
     if updated is None:
         return [Reply(text=msg("missions.not_found"))]
     await mission_posts.refresh(services, updated)
+    await ctx.audit("mission_edited", updated.title)
     told = 0
     if field in ("when", "place"):
         told = await _tell_people(
@@ -677,6 +681,7 @@ async def cancel_dialogue(ctx: Context) -> Sequence[Reply]:
     if mission is None:
         return [Reply(text=msg("missions.not_found"))]
     await mission_posts.refresh(services, mission)
+    await ctx.audit("mission_cancelled", mission.title)
     zone = services.settings.zone
     start = mission.starts_at.astimezone(zone)
     for person in people:
@@ -758,6 +763,7 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
             ctx.association.id, mission.id, MissionStatus.DONE, None
         )
         await mission_posts.refresh(services, closed)
+        await ctx.audit("mission_done", mission.title)
         return [Reply(text=msg("missions.done", title=mission.title))]
     return [Reply(text=msg("error.stale_button"))]
 

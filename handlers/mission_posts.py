@@ -67,6 +67,7 @@ async def post(ctx: Context, mission: MissionRecord) -> Sequence[Reply]:
     ]
     await services.outbox.enqueue_many(fresh, bulk=False)
     log.info("mission %s posted in %s channels", mission.id, len(channels))
+    await ctx.audit("mission_posted", mission.title)
     if sum(already.values()) >= len(channels):
         return [Reply(text=msg("missions.post_already", count=len(channels)), buttons=back)]
     return [Reply(text=msg("missions.post_queued", count=len(channels)), buttons=back)]

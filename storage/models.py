@@ -57,6 +57,13 @@ class Volunteer(Base):
     written (reminders, offers)."""
     reminders: Mapped[bool] = mapped_column(default=True)
     """Whether they want a reminder the day before each mission."""
+    area: Mapped[str | None] = mapped_column(String(80))
+    """Where they are, as they chose to say it (a town, a postcode): for missions near them."""
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """What they like doing or know how to do, in their words (a few short topics)."""
+    failed_codes: Mapped[int] = mapped_column(default=0)
+    """Wrong account-linking codes typed since ``failed_codes_at`` (tries are limited)."""
+    failed_codes_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -397,3 +404,30 @@ class LinkCode(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AccountCode(Base):
+    """A one-time code that joins another platform's identity to this volunteer."""
+
+    __tablename__ = "account_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    """Something a coordinator did, for the association's other coordinators to read."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_association_created", "association_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

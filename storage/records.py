@@ -29,6 +29,9 @@ class VolunteerRecord:
     missed_since: datetime | None = None
     """When the platform last refused a private message to this identity, if it had until
     this contact (closed private messages, blocked bot): worth telling the person."""
+    area: str | None = None
+    """Where they are, in their words (a town, a postcode)."""
+    interests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ def _record(row: Volunteer) -> VolunteerRecord:
         locale=row.locale,
         device_language=row.device_language,
         reminders=row.reminders,
+        area=row.area,
+        interests=tuple(row.interests or ()),
     )
 
 
@@ -128,6 +130,28 @@ class VolunteerRepository:
     async def set_reminders(self, volunteer_id: int, wanted: bool) -> None:
         """Turn the day-before reminders on or off."""
         await self._set(volunteer_id, reminders=wanted)
+
+    async def set_name(self, volunteer_id: int, name: str) -> None:
+        """The name shown to coordinators."""
+        await self._set(volunteer_id, display_name=name[:100])
+
+    async def set_area(self, volunteer_id: int, area: str | None) -> None:
+        """Where they are (None: not said)."""
+        await self._set(volunteer_id, area=area[:80] if area else None)
+
+    async def set_interests(self, volunteer_id: int, interests: Sequence[str]) -> None:
+        """What they like doing, a few short topics."""
+        await self._set(volunteer_id, interests=list(interests))
+
+    async def identities(self, volunteer_id: int) -> list[tuple[str, str]]:
+        """Every ``(platform, user id)`` the volunteer is known by, most recently used first."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(PlatformIdentity.platform, PlatformIdentity.platform_user_id)
+                .where(PlatformIdentity.volunteer_id == volunteer_id)
+                .order_by(PlatformIdentity.last_used_at.desc())
+            )
+            return [(p, u) for p, u in rows]
 
     async def _set(self, volunteer_id: int, **values: object) -> None:
         async with self._db.write() as session:

@@ -77,7 +77,10 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Settings]:
         monkeypatch.delenv(name, raising=False)
 
     def make(url: str) -> Settings:
-        return load_settings(database_url=url, demo_missions=False, _env_file=None)
+        # Flood limits have tests of their own; elsewhere people may type fast.
+        return load_settings(
+            database_url=url, demo_missions=False, flood_burst=100_000, _env_file=None
+        )
 
     return make
 
