@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import Delivery
 from bot.menus import command_menus
 from bot.ratelimit import DISCORD, TELEGRAM, RateLimiter
+from bot.redact import Redactor
 from bot.types import Platform
 from bot.wiring import App, build_app
 from storage.db import Database
@@ -79,6 +80,7 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Redactor(settings.secrets()))
     root.handlers[:] = [handler]
     for noisy in ("httpx", "sqlalchemy.engine", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -272,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     interactive = args.command in {"run", "chat"}
     _configure_logging(settings, to_file=interactive)
+    redactor = Redactor(settings.secrets())
     try:
         if args.command == "run":
             asyncio.run(_run(settings))
@@ -281,14 +284,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
     except StartupError as exc:
-        print(f"entraide: {exc}", file=sys.stderr)
+        print(f"entraide: {redactor.redact(str(exc))}", file=sys.stderr)
         return EXIT_RUNTIME
     except Exception as exc:
         problem = _database_problem(exc)
         if problem is None:
             raise
         log.debug("start-up failed", exc_info=exc)
-        print(f"entraide: {problem}", file=sys.stderr)
+        print(f"entraide: {redactor.redact(problem)}", file=sys.stderr)
         return EXIT_RUNTIME
     except KeyboardInterrupt:
         return 0

@@ -6,6 +6,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -132,6 +133,23 @@ class Settings(BaseSettings):
         description="The shards this process runs (e.g. 0,1), to split them across "
         "processes; empty: all of them.",
     )
+
+    def secrets(self) -> list[str]:
+        """Every secret value set (tokens, webhook secret, database password), to keep out of
+        logs."""
+        found = [
+            secret.get_secret_value()
+            for secret in (
+                self.telegram_bot_token,
+                self.discord_bot_token,
+                self.telegram_webhook_secret,
+            )
+            if secret is not None
+        ]
+        password = urlsplit(self.database_url).password
+        if password:
+            found.append(password)
+        return found
 
     @field_validator("discord_shards")
     @classmethod

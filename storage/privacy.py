@@ -180,6 +180,11 @@ class PrivacyRepository:
             await session.execute(
                 delete(ScheduledJob).where(ScheduledJob.key.like(f"reminder:%:{volunteer_id}"))
             )
+            await session.execute(
+                update(Announcement)
+                .where(Announcement.created_by == volunteer_id)
+                .values(report_platform=None, report_chat_id=None, report_message_id=None)
+            )
             for model, column in (
                 (Mission, Mission.created_by),
                 (Announcement, Announcement.created_by),
