@@ -49,6 +49,8 @@ async def link_command(ctx: Context) -> Sequence[Reply]:
         return [Reply(text=msg("groups.space_is_association", association=name))]
     if not ctx.is_coordinator or ctx.association is None:
         return [Reply(text=msg("groups.need_code"))]
+    if await _taken(ctx, chat.chat_id):
+        return [Reply(text=msg("groups.belongs_elsewhere"))]
     await ctx.services.announcements.link_channel(
         ctx.association.id, chat.platform.value, chat.chat_id, None
     )
@@ -84,7 +86,12 @@ async def unlink_command(ctx: Context) -> Sequence[Reply]:
     chat = ctx.event.chat
     if chat.is_private:
         return [Reply(text=msg("groups.in_a_group"))]
-    removed = await ctx.services.announcements.unlink_channel(chat.platform.value, chat.chat_id)
+    assert ctx.association is not None
+    if await _taken(ctx, chat.chat_id):
+        return [Reply(text=msg("groups.belongs_elsewhere"))]
+    removed = await ctx.services.announcements.unlink_channel(
+        chat.platform.value, chat.chat_id, ctx.association.id
+    )
     return [Reply(text=msg("groups.unlinked" if removed else "groups.not_linked"))]
 
 
@@ -98,7 +105,12 @@ async def config_command(ctx: Context) -> Sequence[Reply]:
     setting = words[0].casefold() if words else ""
     value = " ".join(words[1:])
     if setting in CHANNEL_WORDS:
-        chat_id = _platform_id(value) or event.chat.chat_id
+        # Another channel may be named only inside a server (the platform checks it is one
+        # of the server's); elsewhere it is the group the command is typed in.
+        named = _platform_id(value) if event.space is not None else None
+        chat_id = named or event.chat.chat_id
+        if await _taken(ctx, chat_id):
+            return [Reply(text=msg("groups.belongs_elsewhere"))]
         await ctx.services.announcements.link_channel(
             ctx.association.id, event.chat.platform.value, chat_id, None
         )
@@ -115,6 +127,12 @@ async def config_command(ctx: Context) -> Sequence[Reply]:
         key = "groups.config_role_set" if role else "groups.config_role_cleared"
         return [Reply(text=msg(key, role=_role(ctx, role or "")))]
     return [Reply(text=await _current(ctx))]
+
+
+async def _taken(ctx: Context, chat_id: str) -> bool:
+    """Whether the group or channel is linked to another association than the person's."""
+    owner = await ctx.services.announcements.owner_of(ctx.event.chat.platform.value, chat_id)
+    return owner is not None and (ctx.association is None or owner != ctx.association.id)
 
 
 def _channel(ctx: Context, chat_id: str) -> Msg:

@@ -187,16 +187,31 @@ class AnnouncementRepository:
             session.add(row)
         return _channel(row)
 
-    async def unlink_channel(self, platform: str, chat_id: str) -> bool:
-        """Stop posting in this group or channel."""
+    async def unlink_channel(
+        self, platform: str, chat_id: str, association_id: int | None = None
+    ) -> bool:
+        """Stop posting in this group or channel (only if it is ``association_id``'s, when
+        given; any association's when the chat is gone)."""
+        condition = (AssociationChannel.platform == platform) & (
+            AssociationChannel.chat_id == chat_id
+        )
+        if association_id is not None:
+            condition &= AssociationChannel.association_id == association_id
         async with self._db.write() as session:
-            result = await session.execute(
-                delete(AssociationChannel).where(
-                    AssociationChannel.platform == platform,
-                    AssociationChannel.chat_id == chat_id,
-                )
-            )
+            result = await session.execute(delete(AssociationChannel).where(condition))
             return bool(getattr(result, "rowcount", 0))
+
+    async def owner_of(self, platform: str, chat_id: str) -> int | None:
+        """The association this group or channel is linked to, if any."""
+        async with self._db.read() as session:
+            return (
+                await session.execute(
+                    select(AssociationChannel.association_id).where(
+                        AssociationChannel.platform == platform,
+                        AssociationChannel.chat_id == chat_id,
+                    )
+                )
+            ).scalar_one_or_none()
 
     async def channels(self, association_id: int) -> list[ChannelRecord]:
         """The groups and channels linked to an association."""
