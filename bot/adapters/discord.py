@@ -681,7 +681,7 @@ class DiscordAdapter:
             note = self._text(response.locale, "discord.answered_privately")
             await self._respond(interaction, [DiscordMessage(content=note)], in_server)
         if not interaction.response.is_done():
-            await interaction.response.defer()  # nothing to say: the press is acknowledged
+            await _acknowledge_silently(interaction)
 
     async def _respond(
         self,
@@ -795,6 +795,16 @@ class DiscordAdapter:
         await self.client.close()
         if self._connection is not None:
             await asyncio.gather(self._connection, return_exceptions=True)
+
+
+async def _acknowledge_silently(interaction: discord.Interaction[discord.Client]) -> None:
+    """Nothing to say: a press is simply acknowledged; a command's "thinking" note (which
+    Discord always shows) is removed at once."""
+    if interaction.type is discord.InteractionType.component:
+        await interaction.response.defer()
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    await interaction.delete_original_response()
 
 
 def facts_of(

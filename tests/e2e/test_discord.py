@@ -464,3 +464,37 @@ async def test_a_sharded_client_answers_too(
         await env.shutdown()
         await app.close()
     env.raise_errors()
+
+
+async def test_a_burst_of_commands_gets_one_slow_down_and_every_interaction_is_acknowledged(
+    tmp_path: Path, settings_for: Callable[[str], Settings]
+) -> None:
+    settings = settings_for(f"sqlite:///{tmp_path / 'flood.db'}").model_copy(
+        update={"flood_burst": 2, "flood_seconds": 600.0}
+    )
+    app = await build_app(settings)
+    adapter = DiscordAdapter(
+        app.dispatcher.handle,
+        app.services.catalogue,
+        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
+        aliases=app.dispatcher.aliases,
+    )
+    env = simcord.Env(adapter.client)
+    await env.start()
+    try:
+        guild = env.create_guild("Les Restos")
+        channel = guild.create_text_channel("general")
+        eager = guild.add_member(env.create_user("eager"))
+        results = [await eager.slash(channel, "aide") for _ in range(4)]
+        assert all(r.acknowledged for r in results)
+        assert "Here is what I can do" in (
+            results[1].response.content if results[1].response else ""
+        )
+        assert results[2].response is not None
+        assert results[2].response.content.startswith("🐢 Easy")
+        assert results[3].response is None, "past the warning, nothing more is said"
+        assert results[3].deferred
+    finally:
+        await env.shutdown()
+        await app.close()
+    env.raise_errors()
