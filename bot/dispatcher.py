@@ -25,6 +25,8 @@ Sweep = Callable[[Services], Awaitable[None]]
 MAX_TEXT_LENGTH = 4000
 """Longer messages are refused with an explanation rather than processed."""
 MAX_FORM_FIELDS = 10
+MAX_ID_LENGTH = 64
+"""Platform ids (of people, chats, servers) are stored in 64 characters."""
 MAX_BUTTON_DATA = 64
 """Telegram's own limit on callback data; anything longer is not ours."""
 MISSED_NOTICES = {
@@ -332,16 +334,26 @@ def _scrub(text: str | None) -> str | None:
 
 
 def clean(event: Event) -> Event:
-    """The event without control characters in anything a person typed."""
+    """The event without control characters in anything typed or named, and with ids no
+    longer than storage keeps (platforms never send such ids; forged events may)."""
     user = event.user
+    space = event.space
     return replace(
         event,
         text=_scrub(event.text),
         button=_scrub(event.button),
         args=tuple(_CONTROL.sub("", a) for a in event.args),
         form={k: _CONTROL.sub("", v) for k, v in event.form.items()} if event.form else event.form,
-        user=replace(user, display_name=_scrub(user.display_name)),
+        user=replace(user, user_id=_ident(user.user_id), display_name=_scrub(user.display_name)),
+        chat=replace(event.chat, chat_id=_ident(event.chat.chat_id)),
+        space=replace(space, space_id=_ident(space.space_id), name=_scrub(space.name))
+        if space
+        else None,
     )
+
+
+def _ident(value: str) -> str:
+    return _CONTROL.sub("", value)[:MAX_ID_LENGTH] or "?"
 
 
 def _on_earth(point: Location) -> bool:
