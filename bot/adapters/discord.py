@@ -364,9 +364,17 @@ COMMANDS = (
     "kb",
     "lier",
     "delier",
+    "journal",
+    "profil",
+    "lier_compte",
+    "delier_compte",
+    "mes_donnees",
+    "supprimer_mes_donnees",
 )
 """What Discord's command picker offers, in this order (plus ``/config``)."""
-TEXT_OPTION = frozenset({"missions", "nouvelle_mission", "annonce", "kb", "lier", "langue"})
+TEXT_OPTION = frozenset(
+    {"missions", "nouvelle_mission", "annonce", "kb", "lier", "langue", "lier_compte"}
+)
 
 
 def command_specs(aliases: Callable[[str], list[str]], catalogue: Catalogue) -> list[CommandSpec]:

@@ -4,6 +4,7 @@ buttons, modals, private messages); people type commands and press buttons there
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,7 @@ from bot.wiring import App, build_app
 from storage.outbox import DeliveryStatus
 from storage.records import MissionDraft, MissionRecord, Role
 from tests.e2e.cli import entraide
+from tests.harness import Conversation
 
 MANAGER = discord.Permissions(manage_guild=True)
 
@@ -498,3 +500,22 @@ async def test_a_burst_of_commands_gets_one_slow_down_and_every_interaction_is_a
         await env.shutdown()
         await app.close()
     env.raise_errors()
+
+
+async def test_one_person_on_discord_and_telegram_shares_sign_ups(server: Server) -> None:
+    mission = await server.mission()
+    hugo = server.member("hugo")
+    listing = await hugo.slash(server.general, "missions")
+    await hugo.click(holding(listing, f"e:mi:s:{mission.id}"), custom_id=f"e:mi:s:{mission.id}")
+    asked = await hugo.slash(server.general, "lier_compte")
+    assert [m.content for m in messages_of(asked)] == ["📬 I wrote to you in a private message."]
+    found = re.search(r"\d{4}-\d{4}", last_dm(hugo).content)
+    assert found is not None
+
+    on_telegram = Conversation(
+        server.app.dispatcher, user_id="555", name="Hugo", platform=Platform.TELEGRAM
+    )
+    await on_telegram.send(f"/lier_compte {found.group(0)}")
+    assert "vos comptes sont reliés" in on_telegram.text
+    await on_telegram.send("/mes_missions")
+    assert "Collecte alimentaire" in on_telegram.text
