@@ -114,6 +114,14 @@ class Settings(BaseSettings):
         le=3600,
         validation_alias=AliasChoices("ENTRAIDE_FLOOD_SECONDS"),
     )
+    help_delay_hours: float = Field(
+        default=2.0,
+        gt=0,
+        le=72,
+        validation_alias=AliasChoices("ENTRAIDE_HELP_DELAY_HOURS"),
+        description="Daytime hours (8:00-20:00) a help request waits for a mentor before the "
+        "coordinators are told.",
+    )
     retention_months: int = Field(
         default=24,
         ge=1,

@@ -279,7 +279,7 @@ class Dispatcher:
             return await self._command(ctx, event.command, event.args)
         if event.button is not None:
             return await self._button(ctx, event.button)
-        if ctx.dialogue is not None and (event.text or event.location):
+        if ctx.dialogue is not None and (event.text or event.location or event.unsupported):
             handler = self._dialogues.get(ctx.dialogue.dialogue)
             if handler is None:
                 log.warning("dropping unknown dialogue %r", ctx.dialogue.dialogue)
@@ -288,6 +288,8 @@ class Dispatcher:
                 return await handler(ctx)
         if event.location is not None and self._location is not None:
             return await self._location(ctx)
+        if event.unsupported is not None:
+            return [Reply(text=msg("error.unsupported_content"), buttons=((self.help_button(),),))]
         if event.text and event.text.strip():
             if self._text is not None:
                 return await self._text(ctx)

@@ -15,6 +15,7 @@ from storage.associations import AssociationRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.help import HelpRepository
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
@@ -46,5 +47,6 @@ class Services:
     spaces: SpaceRepository
     privacy: PrivacyRepository
     audit: AuditRepository
+    help: HelpRepository
     notifier: Notifier
     places: Gazetteer

@@ -80,6 +80,9 @@ class Event:
     """The platform's role ids the user holds in that server."""
     form: Mapping[str, str] | None = None
     """The values of a submitted form, by field name (``button`` holds the form's data)."""
+    unsupported: str | None = None
+    """Something sent that the core cannot read or pass on (``photo``, ``sticker``,
+    ``voice``, ``video``, ``file``)."""
 
     @property
     def kind(self) -> str:
@@ -92,6 +95,8 @@ class Event:
             return "location"
         if self.text:
             return "text"
+        if self.unsupported is not None:
+            return "unsupported"
         return "empty"
 
 

@@ -29,9 +29,11 @@ from handlers import (
     ask,
     cancel,
     groups,
+    handoff,
     journal,
     kb_admin,
     language,
+    mentors,
     mission_admin,
     missions,
     privacy,
@@ -45,6 +47,7 @@ from storage.associations import AssociationRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.help import HelpRepository
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
@@ -71,6 +74,8 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     accounts.register,
     privacy.register,
     journal.register,
+    mentors.register,
+    handoff.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
 
@@ -170,6 +175,7 @@ async def build_app(
         spaces=SpaceRepository(db, clock.now),
         privacy=PrivacyRepository(db, clock.now),
         audit=AuditRepository(db, clock.now),
+        help=HelpRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
     )

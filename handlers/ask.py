@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.context import Context
 from bot.dispatcher import Dispatcher, MenuEntry
 from bot.types import Button, Msg, Reply, msg
+from handlers import handoff
 from knowledge.loader import Tutorial
 from storage.kb_questions import Feedback
 
@@ -116,9 +117,10 @@ def register(dispatcher: Dispatcher) -> None:
             ]
         if action == "h":
             outcome = await questions.want_human(question_id, volunteer)
-            if outcome is Feedback.REFUSED:
+            record = await questions.get(question_id, volunteer)
+            if outcome is Feedback.REFUSED or record is None:
                 return _stale()
-            return [Reply(text=msg("ask.human_noted"))]
+            return await handoff.start_request(ctx, record.text)
         if action == "x":
             if await questions.pick(question_id, volunteer, None) is Feedback.REFUSED:
                 return _stale()

@@ -431,3 +431,49 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Mentor(Base):
+    """A volunteer at ease with digital tools who offers to help others ("référent")."""
+
+    __tablename__ = "mentors"
+    __table_args__ = (UniqueConstraint("volunteer_id", "association_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(12))
+    """``pending`` (waiting for a coordinator), ``active``, ``paused`` or ``removed``."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HelpRequest(Base):
+    """A question handed to a person: open, taken by a mentor, closed, or expired (nobody
+    took it in time: the coordinators were told)."""
+
+    __tablename__ = "help_requests"
+    __table_args__ = (Index("ix_help_requests_association_status", "association_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+    question: Mapped[str] = mapped_column(String(500))
+    topic: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    helped: Mapped[bool | None] = mapped_column()
+    reported: Mapped[bool] = mapped_column(default=False)

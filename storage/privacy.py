@@ -18,9 +18,11 @@ from storage.models import (
     Association,
     AuditEntry,
     ConversationState,
+    HelpRequest,
     KbQuestion,
     LinkCode,
     Membership,
+    Mentor,
     Mission,
     OutboxMessage,
     PlatformIdentity,
@@ -155,6 +157,25 @@ class PrivacyRepository:
                     session, Announcement, Announcement.created_by, volunteer_id
                 )
             ]
+            data["help_requests"] = [
+                {
+                    "question": r.question,
+                    "status": r.status,
+                    "asked_at": _when(r.created_at),
+                    "helped": r.helped,
+                }
+                for r in await self._all(
+                    session, HelpRequest, HelpRequest.volunteer_id, volunteer_id
+                )
+            ]
+            data["help_given"] = [
+                {"question": r.question, "status": r.status, "taken_at": _when(r.taken_at)}
+                for r in await self._all(session, HelpRequest, HelpRequest.mentor_id, volunteer_id)
+            ]
+            data["mentor"] = [
+                {"topics": list(m.topics or ()), "availability": m.availability, "status": m.status}
+                for m in await self._all(session, Mentor, Mentor.volunteer_id, volunteer_id)
+            ]
             data["coordinator_actions"] = [
                 {"action": e.action, "subject": e.subject, "at": _when(e.created_at)}
                 for e in await self._all(session, AuditEntry, AuditEntry.actor_id, volunteer_id)
@@ -284,6 +305,15 @@ class PrivacyRepository:
             if source is None or target is None or source_id == target_id:
                 return
             await self._merge_memberships(session, source_id, target_id)
+            mentoring = {
+                m.association_id
+                for m in await self._all(session, Mentor, Mentor.volunteer_id, target_id)
+            }
+            for mine in await self._all(session, Mentor, Mentor.volunteer_id, source_id):
+                if mine.association_id in mentoring:
+                    await session.delete(mine)
+                else:
+                    mine.volunteer_id = target_id
             await self._merge_signups(session, source_id, target_id)
             taken_subscriptions = {
                 (s.association_id, s.scope, s.value)
@@ -306,6 +336,8 @@ class PrivacyRepository:
                 (PlatformIdentity, PlatformIdentity.volunteer_id),
                 (KbQuestion, KbQuestion.volunteer_id),
                 (OutboxMessage, OutboxMessage.volunteer_id),
+                (HelpRequest, HelpRequest.volunteer_id),
+                (HelpRequest, HelpRequest.mentor_id),
                 (Mission, Mission.created_by),
                 (Announcement, Announcement.created_by),
                 (LinkCode, LinkCode.created_by),

@@ -134,18 +134,36 @@ def to_event(facts: Interacted, now: datetime) -> Event | None:
 
 
 def message_event(
-    user_id: str, user_name: str | None, text: str, message_id: str, now: datetime
+    user_id: str,
+    user_name: str | None,
+    text: str,
+    message_id: str,
+    now: datetime,
+    *,
+    unsupported: str | None = None,
 ) -> Event | None:
-    """A private message typed to the bot (the platform reports no language with it)."""
-    if not text.strip():
-        return None
-    return Event(
-        user=UserRef(Platform.DISCORD, user_id, user_name),
-        chat=ChatRef(Platform.DISCORD, user_id, is_private=True),
-        received_at=now,
-        text=text,
-        message_id=message_id,
-    )
+    """A private message typed to the bot (the platform reports no language with it); a
+    message with only a picture, a sticker or a file says what it carried."""
+    base: dict[str, Any] = {
+        "user": UserRef(Platform.DISCORD, user_id, user_name),
+        "chat": ChatRef(Platform.DISCORD, user_id, is_private=True),
+        "received_at": now,
+        "message_id": message_id,
+    }
+    if text.strip():
+        return Event(text=text, **base)
+    if unsupported is not None:
+        return Event(unsupported=unsupported, **base)
+    return None
+
+
+def _unsupported(message: discord.Message) -> str | None:
+    if message.stickers:
+        return "sticker"
+    for attachment in message.attachments:
+        kind = (attachment.content_type or "").split("/")[0]
+        return {"image": "photo", "audio": "voice", "video": "video"}.get(kind, "file")
+    return None
 
 
 def form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
@@ -351,6 +369,7 @@ class CommandSpec:
 COMMANDS = (
     "aide",
     "question",
+    "humain",
     "missions",
     "mes_missions",
     "pres_de_moi",
@@ -365,6 +384,8 @@ COMMANDS = (
     "lier",
     "delier",
     "journal",
+    "referents",
+    "devenir_referent",
     "profil",
     "lier_compte",
     "delier_compte",
@@ -373,7 +394,7 @@ COMMANDS = (
 )
 """What Discord's command picker offers, in this order (plus ``/config``)."""
 TEXT_OPTION = frozenset(
-    {"missions", "nouvelle_mission", "annonce", "kb", "lier", "langue", "lier_compte"}
+    {"missions", "nouvelle_mission", "annonce", "kb", "lier", "langue", "lier_compte", "humain"}
 )
 
 
@@ -622,6 +643,7 @@ class DiscordAdapter:
             message.content,
             str(message.id),
             datetime.now(UTC),
+            unsupported=_unsupported(message),
         )
         if event is None:
             return

@@ -26,6 +26,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
     Update,
     User,
 )
@@ -95,7 +96,8 @@ def to_event(update: Update, bot_username: str, now: datetime) -> Event | None:
         return Event(location=point, **base)
     text = message.text
     if not text:
-        return None
+        kind = _unsupported(message)
+        return Event(unsupported=kind, **base) if kind is not None and private else None
     command = _command(text, bot_username)
     if command is not None:
         name, args = command
@@ -110,6 +112,21 @@ def to_event(update: Update, bot_username: str, now: datetime) -> Event | None:
     if bot_username and mention in text.casefold():
         cleaned = re.sub(re.escape(f"@{bot_username}"), "", text, flags=re.IGNORECASE).strip()
         return Event(text=cleaned or text, **base)
+    return None
+
+
+def _unsupported(message: Message) -> str | None:
+    """What kind of content, other than text, a message carries (to say it cannot be read)."""
+    if message.photo:
+        return "photo"
+    if message.sticker is not None:
+        return "sticker"
+    if message.voice is not None or message.audio is not None:
+        return "voice"
+    if message.video is not None or message.video_note is not None:
+        return "video"
+    if message.document is not None:
+        return "file"
     return None
 
 

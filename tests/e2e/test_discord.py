@@ -19,8 +19,9 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.ratelimit import Limits, RateLimiter
-from bot.types import Platform
+from bot.types import Outgoing, Platform
 from bot.wiring import App, build_app
+from storage.help import MentorStatus
 from storage.outbox import DeliveryStatus
 from storage.records import MissionDraft, MissionRecord, Role
 from tests.e2e.cli import entraide
@@ -519,3 +520,51 @@ async def test_one_person_on_discord_and_telegram_shares_sign_ups(server: Server
     assert "vos comptes sont reliés" in on_telegram.text
     await on_telegram.send("/mes_missions")
     assert "Collecte alimentaire" in on_telegram.text
+
+
+async def test_a_discord_volunteer_is_helped_by_a_mentor_on_telegram(server: Server) -> None:
+    services = server.app.services
+    association_id = await server.association_id()
+    mentor = Conversation(
+        server.app.dispatcher, user_id="777", name="Tom", platform=Platform.TELEGRAM
+    )
+    tom = await services.volunteers.identify("telegram", "777", "Tom")
+    await services.associations.enter(tom.id, association_id)
+    record = await services.help.offer(tom.id, association_id, ["email"], "souple")
+    await services.help.set_mentor_status(record.id, association_id, MentorStatus.ACTIVE)
+
+    sent: list[tuple[str, str]] = []
+
+    async def telegram(outgoing: Outgoing) -> None:
+        rendered = services.catalogue.render(outgoing.reply, outgoing.locale)
+        sent.append((outgoing.chat_id, rendered.text))
+        mentor.replies = (rendered,)
+
+    async def to_telegram() -> str:
+        await server.app.worker.tick()
+        await server.app.delivery(Platform.TELEGRAM, telegram).drain()
+        return sent[-1][1] if sent else ""
+
+    ines = server.member("ines")
+    asked = await ines.slash(server.general, "humain", texte="je ne retrouve plus mes e-mails")
+    assert [m.content for m in messages_of(asked)] == ["📬 I wrote to you in a private message."]
+    assert "Passed on to the association's mentors" in last_dm(ines).content
+    assert "ines" in await to_telegram()
+    await mentor.press("Je m'en occupe")
+    assert "Vous aidez ines" in mentor.text
+    await server.deliver()
+    assert "Tom** is taking your question" in last_dm(ines).content
+
+    for n in range(3):
+        await ines.send_dm(f"message {n} d'Inès")
+        assert f"message {n} d'Inès" in await to_telegram()
+        await mentor.send(f"réponse {n} de Tom")
+        await server.deliver()
+        assert f"réponse {n} de Tom" in last_dm(ines).content
+    end = next(i for i in custom_ids(last_dm(ines)) if i.startswith("e:hr:close:"))
+    ended = await ines.user.click(last_dm(ines), custom_id=end)
+    assert ended.response is not None
+    assert "Conversation ended" in ended.response.content
+    assert "ines a terminé la conversation" in await to_telegram()
+    await server.deliver()
+    assert "Was this help useful" in last_dm(ines).content

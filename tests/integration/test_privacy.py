@@ -59,6 +59,7 @@ async def a_full_life(app: App, clock: ManualClock) -> tuple[Conversation, int, 
     await z.press("Centres d'intérêt")
     await z.send("macramé, informatique")
     await z.send(QUESTION)
+    await z.send("/humain aide pour mon compte macramé")
     await z.send("/abonnements")
     await z.press("Toutes les annonces")
     past = await mission(app, "Vide-grenier", days=1)
@@ -110,6 +111,7 @@ async def test_the_export_holds_everything_and_erasing_leaves_no_trace(
     assert data["identities"][0]["user_id"] == USER_ID
     assert {s["mission"] for s in data["sign_ups"]} == {"Vide-grenier", "Collecte d'hiver"}
     assert data["questions"][0]["text"] == QUESTION
+    assert data["help_requests"][0]["question"] == "aide pour mon compte macramé"
     assert data["announcement_choices"][0]["scope"] == "all"
     assert data["missions_created"][0]["title"] == "Atelier tricot"
     assert data["announcements_written"][0]["text"] == "Réunion jeudi"

@@ -210,3 +210,11 @@ def test_no_privileged_intent_is_asked_for(privileged: str) -> None:
     assert chosen.guilds
     assert chosen.dm_messages
     assert not getattr(chosen, privileged)
+
+
+def test_a_private_message_with_only_a_picture_says_what_it_carried() -> None:
+    event = message_event("42", "Alice", "", "1", NOW, unsupported="photo")
+    assert event is not None
+    assert event.unsupported == "photo"
+    assert event.text is None
+    assert message_event("42", "Alice", "", "1", NOW) is None

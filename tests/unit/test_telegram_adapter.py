@@ -132,3 +132,16 @@ def test_deep_links_and_retry_after() -> None:
     )
     assert deep_link("EntraideBot", None) == "https://t.me/EntraideBot"
     assert retry_after_seconds(RetryAfter(7)) == pytest.approx(7.0)
+
+
+def test_pictures_stickers_and_voice_in_private_are_said_to_be_unreadable() -> None:
+    photo = [{"file_id": "p", "file_unique_id": "pu", "width": 10, "height": 10}]
+    event = to_event(message(photo=photo), "entraide_bot", NOW)
+    assert event is not None
+    assert event.unsupported == "photo"
+    assert event.kind == "unsupported"
+    voice = {"file_id": "v", "file_unique_id": "vu", "duration": 3}
+    spoken = to_event(message(voice=voice), "entraide_bot", NOW)
+    assert spoken is not None
+    assert spoken.unsupported == "voice"
+    assert to_event(message(photo=photo, chat=GROUP), "entraide_bot", NOW) is None
