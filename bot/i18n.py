@@ -37,6 +37,22 @@ def normalise_locale(code: str | None, default: str = "fr") -> str:
     return default
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML keeps the last one
+    silently, which would hide a whole section of messages)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in tree.items():
@@ -66,7 +82,7 @@ class Catalogue:
         messages: dict[str, dict[str, str]] = {}
         for locale in SUPPORTED_LOCALES:
             with (directory / f"{locale}.yaml").open(encoding="utf-8") as handle:
-                messages[locale] = _flatten(yaml.safe_load(handle) or {})
+                messages[locale] = _flatten(yaml.load(handle, Loader=_UniqueKeyLoader) or {})
         return cls(messages, default_locale)
 
     @property

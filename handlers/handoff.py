@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 PREFIX = "hr"
 RELAY = "relay"
 ASK = "human"
-EXPIRE_JOB = "help.expire"
+EXPIRE_JOB = "helprequest.expire"
 DAY_START = time(8, 0)
 DAY_END = time(20, 0)
 RELAYED_MAX = 1500
@@ -113,13 +113,13 @@ async def start_request(ctx: Context, question: str) -> Sequence[Reply]:
         deadline,
     )
     if request.status is RequestStatus.TAKEN:
-        return [Reply(text=msg("help.already_taken_yours"))]
+        return [Reply(text=msg("handoff.already_taken_yours"))]
     if not created:
-        return [Reply(text=msg("help.already_open"), buttons=_cancel_row(request.id))]
+        return [Reply(text=msg("handoff.already_open"), buttons=_cancel_row(request.id))]
     told = await _tell_mentors(services, request, ctx.volunteer.display_name)
     if not told:
         await _tell_coordinators(
-            services, request, ctx.volunteer.display_name, "help.to_coordinators_now"
+            services, request, ctx.volunteer.display_name, "handoff.to_coordinators_now"
         )
     await services.jobs.schedule(
         f"help:{request.id}:expire", EXPIRE_JOB, deadline, {"id": request.id}
@@ -127,7 +127,7 @@ async def start_request(ctx: Context, question: str) -> Sequence[Reply]:
     log.info("help request %s opened, %s mentors told", request.id, told)
     return [
         Reply(
-            text=msg("help.requested", deadline=deadline.astimezone(settings.zone)),
+            text=msg("handoff.requested", deadline=deadline.astimezone(settings.zone)),
             buttons=_cancel_row(request.id),
             private=True,  # the conversation will happen in the private chat
         )
@@ -135,17 +135,17 @@ async def start_request(ctx: Context, question: str) -> Sequence[Reply]:
 
 
 def _cancel_row(request_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(msg("help.button_cancel"), f"{PREFIX}:cancel:{request_id}"),),)
+    return ((Button(msg("handoff.button_cancel"), f"{PREFIX}:cancel:{request_id}"),),)
 
 
 def _take_button(request_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(msg("help.button_take"), f"{PREFIX}:take:{request_id}"),),)
+    return ((Button(msg("handoff.button_take"), f"{PREFIX}:take:{request_id}"),),)
 
 
 def _request_text(request: HelpRecord, name: str | None) -> Msg:
-    topic = topics_label([request.topic]) if request.topic else msg("help.no_topic")
+    topic = topics_label([request.topic]) if request.topic else msg("handoff.no_topic")
     return msg(
-        "help.for_mentor",
+        "handoff.for_mentor",
         name=name or msg("missions.someone"),
         question=request.question,
         topic=topic,
@@ -193,14 +193,14 @@ async def human_command(ctx: Context) -> Sequence[Reply]:
     if question:
         return await start_request(ctx, question)
     await ctx.start_dialogue(ASK, "question")
-    return [Reply(text=msg("help.ask_question"))]
+    return [Reply(text=msg("handoff.ask_question"))]
 
 
 async def question_dialogue(ctx: Context) -> Sequence[Reply]:
     """The question typed after /humain."""
     text = (ctx.event.text or "").strip()
     if not text:
-        return [Reply(text=msg("help.ask_question"))]
+        return [Reply(text=msg("handoff.ask_question"))]
     await ctx.end_dialogue()
     return await start_request(ctx, text)
 
@@ -234,8 +234,8 @@ async def _end_relay(services: Services, *people: int) -> None:
 def _conversation_buttons(request_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(msg("help.button_close"), f"{PREFIX}:close:{request_id}"),
-            Button(msg("help.button_report"), f"{PREFIX}:report:{request_id}"),
+            Button(msg("handoff.button_close"), f"{PREFIX}:close:{request_id}"),
+            Button(msg("handoff.button_report"), f"{PREFIX}:report:{request_id}"),
         ),
     )
 
@@ -246,14 +246,18 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
     mentor = await services.help.mentor(ctx.volunteer.id, ctx.association.id)
     allowed = ctx.is_coordinator or (mentor is not None and mentor.status is MentorStatus.ACTIVE)
     if not allowed:
-        return [Reply(text=msg("help.mentors_only"))]
+        return [Reply(text=msg("handoff.mentors_only"))]
     if not await services.help.take(request.id, ctx.volunteer.id):
-        key = "help.taken_by_other" if request.status is not RequestStatus.CLOSED else "help.closed"
+        key = (
+            "handoff.taken_by_other"
+            if request.status is not RequestStatus.CLOSED
+            else "handoff.closed"
+        )
         fresh = await services.help.get(request.id)
         if fresh is not None and fresh.status is RequestStatus.CLOSED:
-            key = "help.closed"
+            key = "handoff.closed"
         if fresh is not None and fresh.mentor_id == ctx.volunteer.id:
-            key = "help.yours_already"
+            key = "handoff.yours_already"
         return [Reply(text=msg(key), edit=True)]
     await services.jobs.unschedule(f"help:{request.id}:expire")
     await _open_relay(services, request, ctx.volunteer.id)
@@ -261,7 +265,7 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
     await services.notifier.send(
         request.volunteer_id,
         Reply(
-            text=msg("help.taken_for_volunteer", name=helper or msg("help.a_mentor")),
+            text=msg("handoff.taken_for_volunteer", name=helper or msg("handoff.a_mentor")),
             buttons=_conversation_buttons(request.id),
         ),
         f"help:{request.id}:taken",
@@ -270,7 +274,7 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
     return [
         Reply(
             text=msg(
-                "help.taken_for_mentor",
+                "handoff.taken_for_mentor",
                 name=asker or msg("missions.someone"),
                 question=request.question,
             ),
@@ -289,12 +293,12 @@ async def relay_dialogue(ctx: Context) -> Sequence[Reply]:
     request = await services.help.get(request_id)
     if request is None or request.status is not RequestStatus.TAKEN:
         await ctx.end_dialogue()
-        return [Reply(text=msg("help.conversation_over"))]
+        return [Reply(text=msg("handoff.conversation_over"))]
     name = ctx.volunteer.display_name or msg("missions.someone")
     event = ctx.event
     if event.unsupported is not None:
         text = msg(
-            "help.relayed_unsupported", name=name, kind=msg(f"help.kind.{event.unsupported}")
+            "handoff.relayed_unsupported", name=name, kind=msg(f"handoff.kind.{event.unsupported}")
         )
     else:
         typed = (event.text or "").strip()
@@ -302,14 +306,14 @@ async def relay_dialogue(ctx: Context) -> Sequence[Reply]:
             return []
         if len(typed) > RELAYED_MAX:
             return [Reply(text=msg("error.too_long", limit=RELAYED_MAX))]
-        text = msg("help.relayed", name=name, text=typed)
+        text = msg("handoff.relayed", name=name, text=typed)
     sent = await services.notifier.send(
         other,
         Reply(text=text, buttons=_conversation_buttons(request_id)),
         f"relay:{request_id}:{ctx.volunteer.id}:{event.message_id or uuid.uuid4().hex}",
     )
     if not sent:
-        return [Reply(text=msg("help.unreachable"))]
+        return [Reply(text=msg("handoff.unreachable"))]
     return []
 
 
@@ -320,7 +324,7 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
         return [Reply(text=msg("error.stale_button"))]
     closed = await services.help.close(request.id, reported=reported)
     if closed is None:
-        return [Reply(text=msg("help.closed"))]
+        return [Reply(text=msg("handoff.closed"))]
     await services.jobs.unschedule(f"help:{request.id}:expire")
     people = [p for p in (request.volunteer_id, request.mentor_id) if p is not None]
     await _end_relay(services, *people)
@@ -330,7 +334,7 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
             other,
             Reply(
                 text=msg(
-                    "help.ended_by_other",
+                    "handoff.ended_by_other",
                     name=ctx.volunteer.display_name or msg("missions.someone"),
                 )
             ),
@@ -343,7 +347,7 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
                 coordinator,
                 Reply(
                     text=msg(
-                        "help.reported",
+                        "handoff.reported",
                         reporter=ctx.volunteer.display_name or msg("missions.someone"),
                         asker=asker or msg("missions.someone"),
                         mentor=helper or msg("missions.someone"),
@@ -356,7 +360,7 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
         await services.notifier.send(
             request.volunteer_id,
             Reply(
-                text=msg("help.did_it_help"),
+                text=msg("handoff.did_it_help"),
                 buttons=(
                     (
                         Button(msg("ask.button_yes"), f"{PREFIX}:fb:{request.id}:y"),
@@ -366,7 +370,7 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
             ),
             f"help:{request.id}:feedback",
         )
-    key = "help.reported_thanks" if reported else "help.ended"
+    key = "handoff.reported_thanks" if reported else "handoff.ended"
     return [Reply(text=msg(key))]
 
 
@@ -383,7 +387,7 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
     mine = ctx.volunteer.id in (request.volunteer_id, request.mentor_id)
     if action == "take":
         if request.association_id != ctx.association.id:
-            return [Reply(text=msg("help.mentors_only"))]
+            return [Reply(text=msg("handoff.mentors_only"))]
         return await _take(ctx, request)
     if not mine:
         return [Reply(text=msg("error.stale_button"))]
@@ -393,13 +397,13 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
         if request.status is RequestStatus.TAKEN:
             return await _close(ctx, request, reported=False)
         if await services.help.close(request.id) is None:
-            return [Reply(text=msg("help.closed"))]
+            return [Reply(text=msg("handoff.closed"))]
         await services.jobs.unschedule(f"help:{request.id}:expire")
-        return [Reply(text=msg("help.cancelled"))]
+        return [Reply(text=msg("handoff.cancelled"))]
     if action == "fb" and extra in {"y", "n"}:
         if not await services.help.set_helped(request.id, ctx.volunteer.id, extra == "y"):
             return [Reply(text=msg("ask.already"))]
-        return [Reply(text=msg("help.thanks_yes" if extra == "y" else "help.thanks_no"))]
+        return [Reply(text=msg("handoff.thanks_yes" if extra == "y" else "handoff.thanks_no"))]
     return [Reply(text=msg("error.stale_button"))]
 
 
@@ -409,10 +413,10 @@ async def expire(services: Services, job: JobRecord) -> None:
     if request is None:
         return
     [asker] = await _names(services, request.volunteer_id)
-    await _tell_coordinators(services, request, asker, "help.to_coordinators_late")
+    await _tell_coordinators(services, request, asker, "handoff.to_coordinators_late")
     await services.notifier.send(
         request.volunteer_id,
-        Reply(text=msg("help.expired_for_volunteer"), buttons=_cancel_row(request.id)),
+        Reply(text=msg("handoff.expired_for_volunteer"), buttons=_cancel_row(request.id)),
         f"help:{request.id}:expired",
     )
     log.info("help request %s expired; coordinators told", request.id)
@@ -428,8 +432,8 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.menu_entry(
         MenuEntry(
             order=12,
-            label=msg("help.menu_label"),
-            description=msg("help.menu_description"),
+            label=msg("handoff.menu_label"),
+            description=msg("handoff.menu_description"),
             command="humain",
         )
     )

@@ -59,7 +59,7 @@ async def test_none_of_these_leads_to_a_human(convo: Conversation) -> None:
     await convo.press("Aucune")
     assert "Je n'ai pas de tutoriel" in convo.text
     await convo.press("Parler à une personne")
-    assert "votre demande d'aide est enregistrée" in convo.text
+    assert "C'est transmis aux référents" in convo.text
 
 
 async def test_feedback_is_recorded_once(convo: Conversation) -> None:

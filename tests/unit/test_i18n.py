@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.i18n import SUPPORTED_LOCALES, Catalogue, format_number, normalise_locale, placeholders
 from bot.types import Button, Msg, Reply, msg
@@ -45,6 +46,19 @@ def test_every_key_used_in_code_is_in_the_catalogue(catalogue: Catalogue) -> Non
     assert not missing, f"keys used in code but not in the catalogue: {missing}"
 
 
+def test_every_literal_naming_a_message_is_in_the_catalogue(catalogue: Catalogue) -> None:
+    """Keys chosen in an expression (``msg("a" if x else "b")``) are checked too: any string
+    literal that starts with a catalogue section must be a message."""
+    sections = sorted({key.split(".")[0] for key in catalogue.keys("fr")})
+    names = "|".join(sections)
+    literal = re.compile(r"(?<![\w{])[\"']((?:" + names + r")\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)[\"']")
+    texts = (p.read_text("utf-8") for p in SOURCES if "storage" not in p.parts)  # table names
+    used = {key for text in texts for key in literal.findall(text)}
+    assert len(used) > 100, "the scan found suspiciously few literals"
+    missing = sorted(key for key in used if not catalogue.has(key))
+    assert not missing, f"literals naming no message: {missing}"
+
+
 def test_missing_key_falls_back_to_the_key_itself() -> None:
     small = Catalogue({"fr": {"a": "A"}, "en": {}})
     assert small.translate(msg("a"), "en") == "A"
@@ -80,3 +94,12 @@ def test_numbers_and_dates_follow_the_locale(catalogue: Catalogue) -> None:
     moment = datetime(2026, 12, 5, 14, 30, tzinfo=UTC)
     assert catalogue.format_datetime(moment, "fr") == "samedi 5 décembre 2026 à 14 h 30"
     assert catalogue.format_datetime(moment, "en") == "Saturday 5 December 2026 at 2:30 pm"
+
+
+def test_a_key_given_twice_in_a_catalogue_file_is_refused(tmp_path: Path) -> None:
+    for locale in ("fr", "en"):
+        (tmp_path / f"{locale}.yaml").write_text(
+            "help:\n  intro: Bonjour\nhelp:\n  other: Salut\n", encoding="utf-8"
+        )
+    with pytest.raises(yaml.YAMLError, match="duplicate key 'help'"):
+        Catalogue.load(tmp_path)
