@@ -15,6 +15,7 @@ from storage.associations import AssociationRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.drafts import DraftRepository
 from storage.help import HelpRepository
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
@@ -48,5 +49,6 @@ class Services:
     privacy: PrivacyRepository
     audit: AuditRepository
     help: HelpRepository
+    drafts: DraftRepository
     notifier: Notifier
     places: Gazetteer

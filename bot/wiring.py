@@ -28,6 +28,7 @@ from handlers import (
     announce,
     ask,
     cancel,
+    drafts,
     groups,
     handoff,
     journal,
@@ -47,6 +48,7 @@ from storage.associations import AssociationRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.drafts import DraftRepository
 from storage.help import HelpRepository
 from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
@@ -76,6 +78,7 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     journal.register,
     mentors.register,
     handoff.register,
+    drafts.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
 
@@ -176,6 +179,7 @@ async def build_app(
         privacy=PrivacyRepository(db, clock.now),
         audit=AuditRepository(db, clock.now),
         help=HelpRepository(db, clock.now),
+        drafts=DraftRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
     )

@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher, MenuEntry
 from bot.places import normalise
 from bot.services import Services
 from bot.types import Button, Msg, Reply, msg
+from handlers.drafts import draft_button
 from handlers.mentors import topics_label
 from storage.help import HelpRecord, MentorStatus, RequestStatus
 from storage.records import DialogueState, JobRecord
@@ -330,13 +331,14 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
     await _end_relay(services, *people)
     other = request.mentor_id if me == request.volunteer_id else request.volunteer_id
     if other is not None and request.mentor_id is not None:
+        ended = msg(
+            "handoff.ended_by_other", name=ctx.volunteer.display_name or msg("missions.someone")
+        )
         await services.notifier.send(
             other,
             Reply(
-                text=msg(
-                    "handoff.ended_by_other",
-                    name=ctx.volunteer.display_name or msg("missions.someone"),
-                )
+                text=ended,
+                buttons=((draft_button(request.id),),) if other == request.mentor_id else (),
             ),
             f"help:{request.id}:ended",
         )
@@ -371,7 +373,8 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
             f"help:{request.id}:feedback",
         )
     key = "handoff.reported_thanks" if reported else "handoff.ended"
-    return [Reply(text=msg(key))]
+    offer_draft = me == request.mentor_id and not reported
+    return [Reply(text=msg(key), buttons=((draft_button(request.id),),) if offer_draft else ())]
 
 
 async def on_button(ctx: Context) -> Sequence[Reply]:

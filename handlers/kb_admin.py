@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, MenuEntry
 from bot.types import Button, Msg, Reply, msg
+from handlers import drafts
 
 MISSING_WINDOW = timedelta(days=30)
 MAX_LISTED_PROBLEMS = 10
@@ -16,6 +17,8 @@ ACTIONS = {
     "reload": "reload",
     "manquants": "missing",
     "missing": "missing",
+    "brouillons": "drafts",
+    "drafts": "drafts",
 }
 
 
@@ -25,6 +28,7 @@ def _menu() -> Reply:
         buttons=(
             (Button(msg("kb.button_reload"), f"{COMMAND_BUTTON_PREFIX}:kb recharger"),),
             (Button(msg("kb.button_missing"), f"{COMMAND_BUTTON_PREFIX}:kb manquants"),),
+            (Button(msg("kb.button_drafts"), f"{COMMAND_BUTTON_PREFIX}:kb brouillons"),),
         ),
     )
 
@@ -76,6 +80,8 @@ async def kb_command(ctx: Context) -> Sequence[Reply]:
         return await _reload(ctx)
     if chosen == "missing":
         return await _missing(ctx)
+    if chosen == "drafts":
+        return await drafts.list_drafts(ctx)
     return [Reply(text=msg("kb.unknown_action", action=action[:30])), _menu()]
 
 

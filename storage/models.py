@@ -477,3 +477,38 @@ class HelpRequest(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     helped: Mapped[bool | None] = mapped_column()
     reported: Mapped[bool] = mapped_column(default=False)
+
+
+class KbDraft(Base):
+    """A tutorial written by a mentor after helping someone, for a coordinator to publish."""
+
+    __tablename__ = "kb_drafts"
+    __table_args__ = (Index("ix_kb_drafts_association_status", "association_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(String(500))
+    steps: Mapped[list[str]] = mapped_column(JSON)
+    lang: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    """``draft``, ``published`` or ``discarded``."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Pair(Base):
+    """A newcomer and their regular mentor ("binôme"): proposed, then accepted by both."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (Index("ix_pairs_association_newcomer", "association_id", "newcomer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
+    newcomer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12))
+    """``proposed`` (to the newcomer), ``asked`` (the mentor), ``active``, ``ended``."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

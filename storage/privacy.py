@@ -19,12 +19,14 @@ from storage.models import (
     AuditEntry,
     ConversationState,
     HelpRequest,
+    KbDraft,
     KbQuestion,
     LinkCode,
     Membership,
     Mentor,
     Mission,
     OutboxMessage,
+    Pair,
     PlatformIdentity,
     ScheduledJob,
     SignUp,
@@ -176,6 +178,10 @@ class PrivacyRepository:
                 {"topics": list(m.topics or ()), "availability": m.availability, "status": m.status}
                 for m in await self._all(session, Mentor, Mentor.volunteer_id, volunteer_id)
             ]
+            data["tutorial_drafts_written"] = [
+                {"title": d.title, "steps": list(d.steps), "status": d.status}
+                for d in await self._all(session, KbDraft, KbDraft.created_by, volunteer_id)
+            ]
             data["coordinator_actions"] = [
                 {"action": e.action, "subject": e.subject, "at": _when(e.created_at)}
                 for e in await self._all(session, AuditEntry, AuditEntry.actor_id, volunteer_id)
@@ -211,6 +217,7 @@ class PrivacyRepository:
                 (Announcement, Announcement.created_by),
                 (LinkCode, LinkCode.created_by),
                 (AuditEntry, AuditEntry.actor_id),
+                (KbDraft, KbDraft.created_by),
             ):
                 await session.execute(
                     update(model).where(column == volunteer_id).values({column.key: None})
@@ -338,6 +345,9 @@ class PrivacyRepository:
                 (OutboxMessage, OutboxMessage.volunteer_id),
                 (HelpRequest, HelpRequest.volunteer_id),
                 (HelpRequest, HelpRequest.mentor_id),
+                (Pair, Pair.newcomer_id),
+                (Pair, Pair.mentor_id),
+                (KbDraft, KbDraft.created_by),
                 (Mission, Mission.created_by),
                 (Announcement, Announcement.created_by),
                 (LinkCode, LinkCode.created_by),

@@ -4,13 +4,18 @@ relayed both ways, the conversation ends with "did it help?"; nobody left waitin
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import knowledge
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.types import Event, Outgoing, Platform, RenderedReply
-from bot.wiring import App
+from bot.wiring import App, build_app
 from handlers.handoff import daytime_deadline, guess_topic
 from tests.harness import Conversation
 from tests.unit.test_missions_chat import coordinator
@@ -165,3 +170,49 @@ def test_topics_are_guessed_from_the_words() -> None:
     assert guess_topic("Mon téléphone ne sonne plus") == "smartphone"
     assert guess_topic("j'ai reçu un SMS d'arnaque") in {"smartphone", "securite"}
     assert guess_topic("la recette du gâteau") is None
+
+
+async def test_a_mentor_turns_the_exchange_into_a_tutorial_a_coordinator_publishes(
+    tmp_path: Path, settings_for: Callable[[str], Settings], clock: ManualClock
+) -> None:
+    tutorials = tmp_path / "tutorials"
+    shutil.copytree(Path(knowledge.__file__).parent / "tutorials", tutorials)
+    settings = settings_for(f"sqlite:///{tmp_path / 'drafts.db'}").model_copy(
+        update={"knowledge_dir": tutorials}
+    )
+    app = await build_app(settings, clock=clock)
+    try:
+        inboxes = Inboxes(app)
+        claire = await coordinator(app)
+        tom = person(app, Platform.DISCORD, "900", "Tom")
+        await become_mentor(tom, claire, inboxes)
+        marie = person(app, Platform.TELEGRAM, "100", "Marie")
+        await marie.send("/humain comment scanner un document avec mon téléphone")
+        await inboxes.open(tom)
+        await tom.press("Je m'en occupe")
+        await tom.press("Terminer")
+        await tom.press("En faire un tutoriel")
+        assert "Quel titre court" in tom.text
+        await tom.send("Scanner un document avec son téléphone")
+        await tom.send("une seule étape")
+        assert "entre 2 et 10 étapes" in tom.text
+        await tom.send(
+            "1. Ouvrez l'appli Appareil photo\n2. Visez le document\n3. Touchez « Scanner »"
+        )
+        assert "Le brouillon est enregistré" in tom.text
+
+        await claire.send("/kb brouillons")
+        assert "Scanner un document avec son téléphone" in claire.text
+        assert "2. Visez le document" in claire.text
+        publish = claire.button_data("Publier")
+        await claire.press_data(publish)
+        assert "est publié" in claire.text
+        written = list((tutorials / "publies").glob("*.md"))
+        assert len(written) == 1
+        answer = app.services.knowledge.get(written[0].stem)
+        assert answer is not None
+        assert answer.title == "Scanner un document avec son téléphone"
+        await claire.press_data(publish)
+        assert "déjà été traité" in claire.text
+    finally:
+        await app.close()
