@@ -37,6 +37,7 @@ from handlers import (
     mentors,
     mission_admin,
     missions,
+    pairs,
     privacy,
     profile,
     subscriptions,
@@ -79,6 +80,7 @@ FEATURES: tuple[Callable[[Dispatcher], None], ...] = (
     mentors.register,
     handoff.register,
     drafts.register,
+    pairs.register,
 )
 """Each feature module adds its commands, buttons and menu entries."""
 

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.types import Button, Msg, Reply, msg
 from handlers.drafts import draft_button
 from handlers.mentors import topics_label
-from storage.help import HelpRecord, MentorStatus, RequestStatus
+from storage.help import HelpRecord, MentorStatus, PairStatus, RequestStatus
 from storage.records import DialogueState, JobRecord
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ PREFIX = "hr"
 RELAY = "relay"
 ASK = "human"
 EXPIRE_JOB = "helprequest.expire"
+WIDEN_JOB = "helprequest.widen"
 DAY_START = time(8, 0)
 DAY_END = time(20, 0)
 RELAYED_MAX = 1500
@@ -117,7 +118,17 @@ async def start_request(ctx: Context, question: str) -> Sequence[Reply]:
         return [Reply(text=msg("handoff.already_taken_yours"))]
     if not created:
         return [Reply(text=msg("handoff.already_open"), buttons=_cancel_row(request.id))]
-    told = await _tell_mentors(services, request, ctx.volunteer.display_name)
+    first = await _pair_mentor(services, request)
+    if first is not None:
+        told = await _tell_mentors(services, request, ctx.volunteer.display_name, only={first})
+        widen_at = daytime_deadline(
+            now, timedelta(hours=settings.help_delay_hours / 2), settings.zone
+        )
+        await services.jobs.schedule(
+            f"help:{request.id}:widen", WIDEN_JOB, widen_at, {"id": request.id}
+        )
+    else:
+        told = await _tell_mentors(services, request, ctx.volunteer.display_name)
     if not told:
         await _tell_coordinators(
             services, request, ctx.volunteer.display_name, "handoff.to_coordinators_now"
@@ -153,8 +164,22 @@ def _request_text(request: HelpRecord, name: str | None) -> Msg:
     )
 
 
-async def _tell_mentors(services: Services, request: HelpRecord, name: str | None) -> int:
+async def _pair_mentor(services: Services, request: HelpRecord) -> int | None:
+    """The asker's regular mentor, asked first when there is one and they are active."""
+    pair = await services.help.current_pair(request.volunteer_id, request.association_id)
+    if pair is None or pair.status is not PairStatus.ACTIVE:
+        return None
+    mentor = await services.help.mentor(pair.mentor_id, request.association_id)
+    return pair.mentor_id if mentor and mentor.status is MentorStatus.ACTIVE else None
+
+
+async def _tell_mentors(
+    services: Services, request: HelpRecord, name: str | None, only: set[int] | None = None
+) -> int:
+    """Tell the mentors whose topics fit (``only`` some of them); returns how many."""
     mentors = await services.help.mentors(request.association_id, (MentorStatus.ACTIVE,))
+    if only is not None:
+        mentors = [m for m in mentors if m.volunteer_id in only]
     chosen = [
         m
         for m in mentors
@@ -261,6 +286,7 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
             key = "handoff.yours_already"
         return [Reply(text=msg(key), edit=True)]
     await services.jobs.unschedule(f"help:{request.id}:expire")
+    await services.jobs.unschedule(f"help:{request.id}:widen")
     await _open_relay(services, request, ctx.volunteer.id)
     asker, helper = await _names(services, request.volunteer_id, ctx.volunteer.id)
     await services.notifier.send(
@@ -410,6 +436,15 @@ async def on_button(ctx: Context) -> Sequence[Reply]:
     return [Reply(text=msg("error.stale_button"))]
 
 
+async def widen(services: Services, job: JobRecord) -> None:
+    """The regular mentor has not taken it yet: ask the other mentors too."""
+    request = await services.help.get(int(job.payload["id"]))
+    if request is None or request.status is not RequestStatus.OPEN:
+        return
+    [asker] = await _names(services, request.volunteer_id)
+    await _tell_mentors(services, request, asker)
+
+
 async def expire(services: Services, job: JobRecord) -> None:
     """Nobody took the request in time: tell the coordinators, and the asker honestly."""
     request = await services.help.expire(int(job.payload["id"]))
@@ -432,6 +467,7 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.dialogue(RELAY, relay_dialogue)
     dispatcher.dialogue(ASK, question_dialogue)
     dispatcher.job(EXPIRE_JOB, expire)
+    dispatcher.job(WIDEN_JOB, widen)
     dispatcher.menu_entry(
         MenuEntry(
             order=12,

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import HelpRequest, Membership, Mentor, Volunteer
+from storage.models import HelpRequest, Membership, Mentor, Pair, Volunteer
 
 QUESTION_MAX = 500
 
@@ -34,6 +34,32 @@ class RequestStatus(StrEnum):
     CLOSED = "closed"
     EXPIRED = "expired"
     """Nobody took it in time: the coordinators were told; it can still be taken."""
+
+
+class PairStatus(StrEnum):
+    """Where a newcomer-mentor pair stands."""
+
+    PROPOSED = "proposed"
+    """Suggested to the newcomer."""
+    ASKED = "asked"
+    """The newcomer said yes; the mentor is asked."""
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+CURRENT_PAIR = (PairStatus.PROPOSED, PairStatus.ASKED, PairStatus.ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class PairRecord:
+    """A newcomer and their regular mentor (volunteer ids)."""
+
+    id: int
+    association_id: int
+    newcomer_id: int
+    mentor_id: int
+    status: PairStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,3 +326,91 @@ class HelpRepository:
                 .values(helped=helped)
             )
             return bool(getattr(result, "rowcount", 0))
+
+    # -- pairs ----------------------------------------------------------------------------------
+
+    async def current_pair(self, newcomer_id: int, association_id: int) -> PairRecord | None:
+        """The newcomer's pair under way (proposed, asked or active), if any."""
+        async with self._db.read() as session:
+            row = (
+                (
+                    await session.execute(
+                        select(Pair)
+                        .where(
+                            Pair.newcomer_id == newcomer_id,
+                            Pair.association_id == association_id,
+                            Pair.status.in_([s.value for s in CURRENT_PAIR]),
+                        )
+                        .order_by(Pair.id.desc())
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            return _pair(row) if row else None
+
+    async def declined_mentors(self, newcomer_id: int, association_id: int) -> set[int]:
+        """Mentors already declined by or for this newcomer (not to be suggested again)."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(Pair.mentor_id).where(
+                    Pair.newcomer_id == newcomer_id,
+                    Pair.association_id == association_id,
+                    Pair.status == PairStatus.DECLINED.value,
+                )
+            )
+            return {row[0] for row in rows}
+
+    async def pair_counts(self, association_id: int) -> dict[int, int]:
+        """How many active pairs each mentor has."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(Pair.mentor_id).where(
+                    Pair.association_id == association_id,
+                    Pair.status == PairStatus.ACTIVE.value,
+                )
+            )
+            counts: dict[int, int] = {}
+            for (mentor_id,) in rows:
+                counts[mentor_id] = counts.get(mentor_id, 0) + 1
+            return counts
+
+    async def propose_pair(
+        self, association_id: int, newcomer_id: int, mentor_id: int
+    ) -> PairRecord:
+        """Suggest this mentor to the newcomer."""
+        async with self._db.write() as session:
+            row = Pair(
+                association_id=association_id,
+                newcomer_id=newcomer_id,
+                mentor_id=mentor_id,
+                status=PairStatus.PROPOSED.value,
+                created_at=self._now(),
+            )
+            session.add(row)
+            await session.flush()
+            return _pair(row)
+
+    async def get_pair(self, pair_id: int) -> PairRecord | None:
+        """A pair by id."""
+        async with self._db.read() as session:
+            row = await session.get(Pair, pair_id)
+            return _pair(row) if row else None
+
+    async def move_pair(
+        self, pair_id: int, before: Sequence[PairStatus], after: PairStatus
+    ) -> bool:
+        """Change a pair's status if it is in one of ``before`` (one press wins)."""
+        async with self._db.write() as session:
+            result = await session.execute(
+                update(Pair)
+                .where(Pair.id == pair_id, Pair.status.in_([s.value for s in before]))
+                .values(status=after.value)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+
+def _pair(row: Pair) -> PairRecord:
+    return PairRecord(
+        row.id, row.association_id, row.newcomer_id, row.mentor_id, PairStatus(row.status)
+    )

@@ -216,3 +216,48 @@ async def test_a_mentor_turns_the_exchange_into_a_tutorial_a_coordinator_publish
         assert "déjà été traité" in claire.text
     finally:
         await app.close()
+
+
+async def test_a_newcomer_gets_a_regular_mentor_who_is_asked_first(
+    app: App, clock: ManualClock
+) -> None:
+    inboxes = Inboxes(app)
+    claire = await coordinator(app)
+    tom = person(app, Platform.DISCORD, "900", "Tom")
+    lea = person(app, Platform.TELEGRAM, "700", "Léa")
+    await become_mentor(tom, claire, inboxes)
+    await become_mentor(lea, claire, inboxes)
+    services = app.services
+    for user_id, platform, area in (
+        ("900", "discord", "69003 Lyon"),
+        ("700", "telegram", "75011 Paris"),
+    ):
+        someone = await services.volunteers.identify(platform, user_id, None)
+        await services.volunteers.set_area(someone.id, area)
+
+    marie = person(app, Platform.TELEGRAM, "100", "Marie")
+    await marie.send("/profil")
+    await marie.press("Secteur")
+    await marie.send("69003")
+    await marie.send("/binome")
+    assert "Je vous propose Tom comme binôme" in marie.text
+    await marie.press("Oui, demandez-lui")
+    assert "C'est demandé à Tom" in marie.text
+    assert "aimerait que vous soyez son référent habituel" in await inboxes.open(tom)
+    await tom.press("J'accepte")
+    assert "Vous êtes le binôme de Marie" in tom.text
+    assert "Tom a accepté d'être votre binôme" in await inboxes.open(marie)
+    await marie.send("/binome")
+    assert "Votre binôme est Tom" in marie.text
+
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=PARIS))  # a Monday morning
+    await marie.send("/humain je n'arrive pas à envoyer un mail")
+    assert "Marie a besoin d'aide" in await inboxes.open(tom)
+    assert "Marie a besoin d'aide" not in await inboxes.open(lea), "her buddy first"
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert "Marie a besoin d'aide" in await inboxes.open(lea), "then the others"
+
+    await lea.send("/binome")
+    assert "Je vous propose Tom" in lea.text, "mentors do not get themselves"
+    await lea.press("Quelqu'un d'autre")
+    assert "Aucun référent n'est disponible" in lea.text, "a declined mentor is not proposed again"
