@@ -21,6 +21,7 @@ from storage.spaces import CODE_LIFETIME, normalise_code
 
 _ID = re.compile(r"\d{1,24}")
 CHANNEL_WORDS = frozenset({"canal", "salon", "channel"})
+MENTOR_WORDS = frozenset({"referents", "référents", "mentors"})
 ROLE_WORDS = frozenset({"role", "rôle"})
 NO_ROLE_WORDS = frozenset({"aucun", "none", "-"})
 
@@ -116,6 +117,14 @@ async def config_command(ctx: Context) -> Sequence[Reply]:
         )
         await ctx.audit("settings_changed", f"channel {chat_id}")
         return [Reply(text=msg("groups.config_channel_set", channel=_channel(ctx, chat_id)))]
+    if setting in MENTOR_WORDS:
+        if await _taken(ctx, event.chat.chat_id):
+            return [Reply(text=msg("groups.belongs_elsewhere"))]
+        await ctx.services.announcements.link_channel(
+            ctx.association.id, event.chat.platform.value, event.chat.chat_id, None, "mentors"
+        )
+        await ctx.audit("settings_changed", f"mentors {event.chat.chat_id}")
+        return [Reply(text=msg("groups.config_mentors_set"))]
     if setting in ROLE_WORDS and event.space is not None:
         role = None if value.casefold() in NO_ROLE_WORDS else _platform_id(value)
         if role is None and value.casefold() not in NO_ROLE_WORDS:

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.dispatcher import Dispatcher, MenuEntry
+from bot.envelope import reply_to_json
 from bot.places import normalise
 from bot.services import Services
 from bot.types import Button, Msg, Reply, msg
 from handlers.drafts import draft_button
 from handlers.mentors import topics_label
 from storage.help import HelpRecord, MentorStatus, PairStatus, RequestStatus
+from storage.outbox import NewMessage
 from storage.records import DialogueState, JobRecord
 
 log = logging.getLogger(__name__)
@@ -187,6 +189,8 @@ async def _tell_mentors(
         and (request.topic is None or request.topic in m.topics or "autre" in m.topics)
     ] or [m for m in mentors if m.volunteer_id != request.volunteer_id]
     told = 0
+    if only is None:
+        told += await _post_in_mentor_channels(services, request, name)
     for mentor in chosen:
         if await services.notifier.send(
             mentor.volunteer_id,
@@ -195,6 +199,30 @@ async def _tell_mentors(
         ):
             told += 1
     return told
+
+
+async def _post_in_mentor_channels(
+    services: Services, request: HelpRecord, name: str | None
+) -> int:
+    """The request in the mentors' groups or channels the coordinators chose."""
+    channels = await services.announcements.channels(request.association_id, "mentors")
+    body = reply_to_json(Reply(text=_request_text(request, name), buttons=_take_button(request.id)))
+    await services.outbox.enqueue_many(
+        [
+            NewMessage(
+                key=f"help:{request.id}:group:{c.platform}:{c.chat_id}",
+                volunteer_id=None,
+                platform=c.platform,
+                chat_id=c.chat_id,
+                locale=services.settings.default_locale,
+                body=body,
+                is_group=True,
+            )
+            for c in channels
+        ],
+        bulk=False,
+    )
+    return len(channels)
 
 
 async def _tell_coordinators(

@@ -51,7 +51,9 @@ def _audience(kind: str, stored: str) -> Audience:
 
 
 def _channel(row: AssociationChannel) -> ChannelRecord:
-    return ChannelRecord(row.id, row.association_id, row.platform, row.chat_id, row.title)
+    return ChannelRecord(
+        row.id, row.association_id, row.platform, row.chat_id, row.title, row.purpose
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +168,16 @@ class AnnouncementRepository:
     # -- groups and channels -------------------------------------------------------------
 
     async def link_channel(
-        self, association_id: int, platform: str, chat_id: str, title: str | None
+        self,
+        association_id: int,
+        platform: str,
+        chat_id: str,
+        title: str | None,
+        purpose: str = "announce",
     ) -> ChannelRecord:
-        """Post this association's announcements in this group or channel too (a chat is
-        linked to one association at a time)."""
+        """Post this association's announcements (or, with ``purpose="mentors"``, its help
+        requests) in this group or channel too; a chat is linked to one association and one
+        purpose at a time."""
         async with self._db.write() as session:
             await session.execute(
                 delete(AssociationChannel).where(
@@ -182,6 +190,7 @@ class AnnouncementRepository:
                 platform=platform,
                 chat_id=chat_id,
                 title=title[:200] if title else None,
+                purpose=purpose,
                 created_at=self._now(),
             )
             session.add(row)
@@ -213,12 +222,15 @@ class AnnouncementRepository:
                 )
             ).scalar_one_or_none()
 
-    async def channels(self, association_id: int) -> list[ChannelRecord]:
-        """The groups and channels linked to an association."""
+    async def channels(
+        self, association_id: int, purpose: str | None = "announce"
+    ) -> list[ChannelRecord]:
+        """The groups and channels linked to an association for this purpose (any: None)."""
+        condition = AssociationChannel.association_id == association_id
+        if purpose is not None:
+            condition &= AssociationChannel.purpose == purpose
         async with self._db.read() as session:
             rows = await session.execute(
-                select(AssociationChannel)
-                .where(AssociationChannel.association_id == association_id)
-                .order_by(AssociationChannel.id)
+                select(AssociationChannel).where(condition).order_by(AssociationChannel.id)
             )
             return [_channel(r) for r in rows.scalars()]

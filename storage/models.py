@@ -372,6 +372,8 @@ class AssociationChannel(Base):
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(12), default="announce")
+    """``announce`` (announcements and missions) or ``mentors`` (help requests)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -277,3 +277,4 @@ class ChannelRecord:
     platform: str
     chat_id: str
     title: str | None
+    purpose: str = "announce"

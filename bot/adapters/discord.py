@@ -386,6 +386,7 @@ COMMANDS = (
     "journal",
     "referents",
     "devenir_referent",
+    "binome",
     "profil",
     "lier_compte",
     "delier_compte",
@@ -553,10 +554,18 @@ class DiscordAdapter:
             args = ("role", str(role.id)) if role is not None else ("role", "aucun")
             await adapter.on_command(interaction, "config", args)
 
+        async def mentors(interaction: discord.Interaction[discord.Client]) -> None:
+            await adapter.on_command(interaction, "config", ("referents",))
+
         channel = app_commands.rename(salon=self._option_name("channel"))(channel)
         channel = app_commands.describe(salon=self._option_description("channel"))(channel)
         role = app_commands.describe(role=self._option_description("role"))(role)
-        for sub, callback in (("canal", channel), ("role", role)):
+        subcommands: tuple[tuple[str, Any], ...] = (
+            ("canal", channel),
+            ("role", role),
+            ("referents", mentors),
+        )
+        for sub, callback in subcommands:
             group.add_command(
                 app_commands.Command(
                     name=app_commands.locale_str(sub),
@@ -570,8 +579,8 @@ class DiscordAdapter:
         return group
 
     def _config_english(self) -> dict[str, str]:
-        english = {"config": "settings", "canal": "channel"}
-        for key in ("config", "config_canal", "config_role"):
+        english = {"config": "settings", "canal": "channel", "referents": "mentors"}
+        for key in ("config", "config_canal", "config_role", "config_referents"):
             english[self._text("fr", f"discord.commands.{key}")] = self._text(
                 "en", f"discord.commands.{key}"
             )

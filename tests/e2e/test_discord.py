@@ -568,3 +568,34 @@ async def test_a_discord_volunteer_is_helped_by_a_mentor_on_telegram(server: Ser
     assert "ines a terminé la conversation" in await to_telegram()
     await server.deliver()
     assert "Was this help useful" in last_dm(ines).content
+
+
+async def test_help_requests_posted_in_the_mentors_channel_are_taken_from_there(
+    server: Server,
+) -> None:
+    services = server.app.services
+    salon = server.guild.create_text_channel("referents")
+    carol = server.member("carol", manager=True)
+    configured = await carol.slash(salon, "config referents")
+    assert configured.response is not None
+    assert "Help requests will also be posted here" in configured.response.content
+    paula = server.member("paula")
+    await paula.slash(server.general, "aide")
+    association_id = await server.association_id()
+    someone = await services.volunteers.identify("discord", str(paula.id), None)
+    record = await services.help.offer(someone.id, association_id, ["autre"], "souple")
+    await services.help.set_mentor_status(record.id, association_id, MentorStatus.ACTIVE)
+
+    jo = server.member("jo")
+    await jo.slash(server.general, "humain", texte="comment partager mon écran en visio")
+    await server.deliver()
+    post = salon.last_message
+    assert post is not None
+    assert "jo** a besoin d'aide" in post.content, "posted in the association's language"
+    take = next(i for i in custom_ids(post) if i.startswith("e:hr:take:"))
+    taken = await paula.click(post, custom_id=take)
+    assert [m.content for m in messages_of(taken)] == ["📬 I wrote to you in a private message."]
+    assert "You are helping **jo**" in last_dm(paula).content
+    again = await carol.click(post, custom_id=take)
+    assert again.response is not None
+    assert "Someone is already on it" in again.response.content

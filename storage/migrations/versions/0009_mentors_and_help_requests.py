@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('association_channels', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('purpose', sa.String(length=12), nullable=False, server_default='announce'))
+
     op.create_table('mentors',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
@@ -95,6 +98,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('association_channels', schema=None) as batch_op:
+        batch_op.drop_column('purpose')
     with op.batch_alter_table('pairs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pairs_mentor_id'))
         batch_op.drop_index('ix_pairs_association_newcomer')
