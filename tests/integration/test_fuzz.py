@@ -37,9 +37,27 @@ COMMANDS = [
     "start", "aide", "help", "question", "missions", "mes_missions", "pres_de_moi", "rappels",
     "abonnements", "langue", "annuler", "nouvelle_mission", "gerer", "annonce", "kb", "lier",
     "delier", "config", "profil", "lier_compte", "delier_compte", "mes_donnees",
-    "supprimer_mes_donnees", "journal", "inconnue",
+    "supprimer_mes_donnees", "journal", "humain", "devenir_referent", "referents", "binome",
+    "inconnue",
 ]  # fmt: skip
-BUTTON_PREFIXES = ["mi", "ma", "an", "ab", "kb", "pf", "pv", "lg", "cmd", "zz"]
+BUTTON_PREFIXES = [
+    "mi",
+    "ma",
+    "an",
+    "ab",
+    "kb",
+    "pf",
+    "pv",
+    "lg",
+    "cmd",
+    "hr",
+    "rf",
+    "rfa",
+    "bn",
+    "kd",
+    "kdc",
+    "zz",
+]
 USERS = [(Platform.TELEGRAM, str(n)) for n in range(6)] + [
     (Platform.DISCORD, f"9{n}") for n in range(4)
 ]
@@ -60,7 +78,36 @@ button_data = st.one_of(
             st.text(max_size=70),
             st.builds(
                 lambda action, number: f"{action}:{number}",
-                st.sampled_from(["s", "c", "d", "a", "r", "m", "p", "e", "x", "ok!", "post", "y"]),
+                st.sampled_from(
+                    [
+                        "s",
+                        "c",
+                        "d",
+                        "a",
+                        "r",
+                        "m",
+                        "p",
+                        "e",
+                        "x",
+                        "ok!",
+                        "post",
+                        "y",
+                        "take",
+                        "close",
+                        "report",
+                        "cancel",
+                        "fb",
+                        "ok",
+                        "no",
+                        "rm",
+                        "yes",
+                        "acc",
+                        "end",
+                        "new",
+                        "pub",
+                        "del",
+                    ]
+                ),
                 st.integers(min_value=-3, max_value=6),
             ),
             st.sampled_from(["pub", "form", "formagain", "all", "stop:1", "erase:abc", "rem"]),

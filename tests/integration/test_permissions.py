@@ -40,6 +40,11 @@ ACTIONS: list[tuple[str, str]] = [
     ("command", "/journal"),
     ("command", "/config canal"),
     ("command", "/delier"),
+    ("command", "/referents"),
+    ("command", "/kb brouillons"),
+    ("command", "/config referents"),
+    ("button", "rfa:ok:1"),
+    ("button", "kdc:pub:1"),
     ("button", "ma:m:{m}"),
     ("button", "ma:p:{m}"),
     ("button", "ma:e:{m}"),
@@ -119,7 +124,7 @@ async def snapshot(app: App, association_id: int) -> tuple[Any, ...]:
 
 
 async def act(app: App, who: str, kind: str, how: str, mission_id: int) -> str:
-    chat_private = how != "/delier" and how != "/config canal"
+    chat_private = how not in {"/delier", "/config canal", "/config referents"}
     convo = Conversation(
         app.dispatcher,
         user_id=who,
@@ -152,7 +157,7 @@ async def test_only_the_associations_coordinators_may_act(
     app = app_any_db
     facts = await world(app)
     before = await snapshot(app, facts["a"])
-    on_a = "{m}" in how or how in {"/config canal", "/delier"}
+    on_a = "{m}" in how or how in {"/config canal", "/config referents", "/delier"}
     for who in ("stranger", "volunteer", "other"):
         text = await act(app, who, kind, how, facts["mission"])
         if who != "other" or on_a:
