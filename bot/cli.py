@@ -18,7 +18,6 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import kb_cli
 from bot.adapters.console import ConsoleAdapter, ConsoleUser
-from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import Delivery
@@ -203,15 +202,10 @@ async def _start_discord(
     """Connect to Discord; returns the outbox's delivery there. A connection that ends for
     good (token revoked, say) stops the process rather than leaving it half alive."""
     limiter = RateLimiter(DISCORD)
-    adapter = DiscordAdapter(
-        app.dispatcher.handle,
-        app.services.catalogue,
+    adapter = app.discord_adapter(
         limiter,
-        aliases=app.dispatcher.aliases,
-        chat_gone=app.forget_chat(Platform.DISCORD),
         shards=settings.discord_shards,
         shard_ids=[int(n) for n in settings.discord_shard_ids.split(",") if n.strip()],
-        default_locale=settings.default_locale,
     )
     stoppers.append(adapter.stop)
     try:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.adapters.discord import DiscordAdapter
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery, Send
@@ -139,6 +140,21 @@ class App:
             await announcements.unlink_channel(platform.value, chat_id)
 
         return forget
+
+    def discord_adapter(
+        self, limiter: RateLimiter, *, shards: str = "", shard_ids: Sequence[int] = ()
+    ) -> DiscordAdapter:
+        """The Discord adapter answering through this core (its client not yet connected)."""
+        return DiscordAdapter(
+            self.dispatcher.handle,
+            self.services.catalogue,
+            limiter,
+            aliases=self.dispatcher.aliases,
+            chat_gone=self.forget_chat(Platform.DISCORD),
+            shards=shards,
+            shard_ids=shard_ids,
+            default_locale=self.services.settings.default_locale,
+        )
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -18,7 +18,7 @@ from bot.places import normalise
 from bot.services import Services
 from bot.types import Button, Msg, Reply, msg
 from handlers.drafts import draft_button
-from handlers.mentors import topics_label
+from handlers.mentors import tell_coordinators, topics_label
 from storage.help import HelpRecord, MentorStatus, PairStatus, RequestStatus
 from storage.outbox import NewMessage
 from storage.records import DialogueState, JobRecord
@@ -228,17 +228,17 @@ async def _post_in_mentor_channels(
 async def _tell_coordinators(
     services: Services, request: HelpRecord, name: str | None, key: str
 ) -> None:
-    for coordinator in await services.help.coordinators(request.association_id):
-        if coordinator == request.volunteer_id:
-            continue
-        await services.notifier.send(
-            coordinator,
-            Reply(
-                text=Msg.join(msg(key), _request_text(request, name), separator="\n\n"),
-                buttons=_take_button(request.id),
-            ),
-            f"help:{request.id}:{key}:{coordinator}",
-        )
+    reply = Reply(
+        text=Msg.join(msg(key), _request_text(request, name), separator="\n\n"),
+        buttons=_take_button(request.id),
+    )
+    await tell_coordinators(
+        services,
+        request.association_id,
+        reply,
+        f"help:{request.id}:{key}",
+        besides=request.volunteer_id,
+    )
 
 
 async def human_command(ctx: Context) -> Sequence[Reply]:
@@ -398,20 +398,16 @@ async def _close(ctx: Context, request: HelpRecord, *, reported: bool) -> Sequen
         )
     if reported:
         asker, helper = await _names(services, request.volunteer_id, request.mentor_id or 0)
-        for coordinator in await services.help.coordinators(request.association_id):
-            await services.notifier.send(
-                coordinator,
-                Reply(
-                    text=msg(
-                        "handoff.reported",
-                        reporter=ctx.volunteer.display_name or msg("missions.someone"),
-                        asker=asker or msg("missions.someone"),
-                        mentor=helper or msg("missions.someone"),
-                        question=request.question,
-                    ),
-                ),
-                f"help:{request.id}:reported:{coordinator}",
-            )
+        report = msg(
+            "handoff.reported",
+            reporter=ctx.volunteer.display_name or msg("missions.someone"),
+            asker=asker or msg("missions.someone"),
+            mentor=helper or msg("missions.someone"),
+            question=request.question,
+        )
+        await tell_coordinators(
+            services, request.association_id, Reply(text=report), f"help:{request.id}:reported"
+        )
     if request.mentor_id is not None:
         await services.notifier.send(
             request.volunteer_id,

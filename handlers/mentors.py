@@ -156,29 +156,39 @@ async def _offer(ctx: Context, topics: list[str], availability: str) -> Sequence
     return [Reply(text=msg("mentors.offered"))]
 
 
+async def tell_coordinators(
+    services: Services, association_id: int, reply: Reply, key: str, *, besides: int | None = None
+) -> None:
+    """Send ``reply`` to each coordinator of the association (not to ``besides``), once per
+    ``key`` and coordinator."""
+    for coordinator in await services.help.coordinators(association_id):
+        if coordinator != besides:
+            await services.notifier.send(coordinator, reply, f"{key}:{coordinator}")
+
+
 async def _ask_coordinators(services: Services, mentor: MentorRecord, name: str | None) -> None:
-    stamp = services.clock.now().isoformat()
-    for coordinator in await services.help.coordinators(mentor.association_id):
-        if coordinator == mentor.volunteer_id:
-            continue
-        await services.notifier.send(
-            coordinator,
-            Reply(
-                text=msg(
-                    "mentors.to_approve",
-                    name=name or msg("missions.someone"),
-                    topics=topics_label(mentor.topics),
-                    availability=mentor.availability,
-                ),
-                buttons=(
-                    (
-                        Button(msg("mentors.button_approve"), f"{ADMIN_PREFIX}:ok:{mentor.id}"),
-                        Button(msg("mentors.button_refuse"), f"{ADMIN_PREFIX}:no:{mentor.id}"),
-                    ),
-                ),
+    reply = Reply(
+        text=msg(
+            "mentors.to_approve",
+            name=name or msg("missions.someone"),
+            topics=topics_label(mentor.topics),
+            availability=mentor.availability,
+        ),
+        buttons=(
+            (
+                Button(msg("mentors.button_approve"), f"{ADMIN_PREFIX}:ok:{mentor.id}"),
+                Button(msg("mentors.button_refuse"), f"{ADMIN_PREFIX}:no:{mentor.id}"),
             ),
-            f"mentor:{mentor.id}:ask:{stamp}",
-        )
+        ),
+    )
+    stamp = services.clock.now().isoformat()
+    await tell_coordinators(
+        services,
+        mentor.association_id,
+        reply,
+        f"mentor:{mentor.id}:ask:{stamp}",
+        besides=mentor.volunteer_id,
+    )
 
 
 async def list_command(ctx: Context) -> Sequence[Reply]:

@@ -30,6 +30,11 @@ from tests.harness import Conversation
 MANAGER = discord.Permissions(manage_guild=True)
 
 
+def unpaced() -> RateLimiter:
+    """A fresh limiter that never waits (the simulated Discord has no limits to respect)."""
+    return RateLimiter(Limits(per_second=None, chat_interval=0.0))
+
+
 @dataclass
 class Server:
     """A running bot in a simulated Discord, with one association server."""
@@ -135,14 +140,8 @@ async def server(
     tmp_path: Path, settings_for: Callable[[str], Settings], clock: ManualClock
 ) -> AsyncIterator[Server]:
     app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"), clock=clock)
-    limiter = RateLimiter(Limits(per_second=None, chat_interval=0.0))
-    adapter = DiscordAdapter(
-        app.dispatcher.handle,
-        app.services.catalogue,
-        limiter,
-        aliases=app.dispatcher.aliases,
-        chat_gone=app.forget_chat(Platform.DISCORD),
-    )
+    limiter = unpaced()
+    adapter = app.discord_adapter(limiter)
     delivery = app.delivery(Platform.DISCORD, adapter.send, limiter=limiter)
     env = simcord.Env(adapter.client)
     await env.start()
@@ -322,12 +321,7 @@ async def test_buttons_of_old_messages_still_work_after_a_restart(server: Server
     bob = server.member("bob")
     listing = await bob.slash(server.general, "missions")
     card = holding(listing, f"e:mi:s:{mission.id}")
-    fresh = DiscordAdapter(
-        server.app.dispatcher.handle,
-        server.app.services.catalogue,
-        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
-        aliases=server.app.dispatcher.aliases,
-    )
+    fresh = server.app.discord_adapter(unpaced())
     await server.env.restart_bot(fresh.client)
     pressed = await bob.click(card, custom_id=f"e:mi:s:{mission.id}")
     assert [m.content for m in messages_of(pressed)] == ["📬 I wrote to you in a private message."]
@@ -446,13 +440,7 @@ async def test_a_sharded_client_answers_too(
     tmp_path: Path, settings_for: Callable[[str], Settings]
 ) -> None:
     app = await build_app(settings_for(f"sqlite:///{tmp_path / 'shards.db'}"))
-    adapter = DiscordAdapter(
-        app.dispatcher.handle,
-        app.services.catalogue,
-        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
-        aliases=app.dispatcher.aliases,
-        shards="2",
-    )
+    adapter = app.discord_adapter(unpaced(), shards="2")
     assert isinstance(adapter.client, discord.AutoShardedClient)
     env = simcord.Env(adapter.client, shard_count=2)
     await env.start()
@@ -476,12 +464,7 @@ async def test_a_burst_of_commands_gets_one_slow_down_and_every_interaction_is_a
         update={"flood_burst": 2, "flood_seconds": 600.0}
     )
     app = await build_app(settings)
-    adapter = DiscordAdapter(
-        app.dispatcher.handle,
-        app.services.catalogue,
-        RateLimiter(Limits(per_second=None, chat_interval=0.0)),
-        aliases=app.dispatcher.aliases,
-    )
+    adapter = app.discord_adapter(unpaced())
     env = simcord.Env(adapter.client)
     await env.start()
     try:

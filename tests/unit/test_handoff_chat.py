@@ -67,15 +67,21 @@ async def become_mentor(mentor: Conversation, claire: Conversation, inboxes: Inb
     assert "Vous êtes référent numérique" in await inboxes.open(mentor)
 
 
-async def test_an_unanswered_question_is_taken_by_a_mentor_on_another_platform(
-    app: App,
-) -> None:
+async def two_mentors(app: App) -> tuple[Inboxes, Conversation, Conversation, Conversation]:
+    """Claire coordinates; Tom (on Discord) and Léa (on Telegram) are approved mentors."""
     inboxes = Inboxes(app)
     claire = await coordinator(app)
     tom = person(app, Platform.DISCORD, "900", "Tom")
     lea = person(app, Platform.TELEGRAM, "700", "Léa")
     await become_mentor(tom, claire, inboxes)
     await become_mentor(lea, claire, inboxes)
+    return inboxes, claire, tom, lea
+
+
+async def test_an_unanswered_question_is_taken_by_a_mentor_on_another_platform(
+    app: App,
+) -> None:
+    inboxes, _, tom, lea = await two_mentors(app)
 
     marie = person(app, Platform.TELEGRAM, "100", "Marie")
     await marie.send("quelle est la recette du gâteau basque de ma grand-mère")
@@ -221,12 +227,7 @@ async def test_a_mentor_turns_the_exchange_into_a_tutorial_a_coordinator_publish
 async def test_a_newcomer_gets_a_regular_mentor_who_is_asked_first(
     app: App, clock: ManualClock
 ) -> None:
-    inboxes = Inboxes(app)
-    claire = await coordinator(app)
-    tom = person(app, Platform.DISCORD, "900", "Tom")
-    lea = person(app, Platform.TELEGRAM, "700", "Léa")
-    await become_mentor(tom, claire, inboxes)
-    await become_mentor(lea, claire, inboxes)
+    inboxes, _, tom, lea = await two_mentors(app)
     services = app.services
     for user_id, platform, area in (
         ("900", "discord", "69003 Lyon"),
