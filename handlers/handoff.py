@@ -362,6 +362,10 @@ async def relay_dialogue(ctx: Context) -> Sequence[Reply]:
         if len(typed) > RELAYED_MAX:
             return [Reply(text=msg("error.too_long", limit=RELAYED_MAX))]
         text = msg("handoff.relayed", name=name, text=typed)
+    contact = (await services.volunteers.contacts([other])).get(other)
+    if contact is not None and not contact.reachable:
+        # They blocked the bot or closed their private messages: say so rather than queue.
+        return [Reply(text=msg("handoff.unreachable"))]
     sent = await services.notifier.send(
         other,
         Reply(text=text, buttons=_conversation_buttons(request_id)),

@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
 import knowledge
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.types import Event, Outgoing, Platform, RenderedReply
 from bot.wiring import App, build_app
 from handlers.handoff import daytime_deadline, guess_topic
+from storage.models import PlatformIdentity
 from tests.harness import Conversation
 from tests.unit.test_missions_chat import coordinator
 
@@ -262,3 +265,20 @@ async def test_a_newcomer_gets_a_regular_mentor_who_is_asked_first(
     assert "Je vous propose Tom" in lea.text, "mentors do not get themselves"
     await lea.press("Quelqu'un d'autre")
     assert "Aucun référent n'est disponible" in lea.text, "a declined mentor is not proposed again"
+
+
+async def test_a_message_to_someone_who_blocked_the_bot_is_not_lost_silently(app: App) -> None:
+    inboxes, _, tom, _ = await two_mentors(app)
+    marie = person(app, Platform.TELEGRAM, "100", "Marie")
+    await marie.send("/humain mon mail ne marche plus")
+    await inboxes.open(tom)
+    await tom.press("Je m'en occupe")
+    await inboxes.open(marie)
+    async with app.services.db.write() as session:
+        await session.execute(
+            update(PlatformIdentity)
+            .where(PlatformIdentity.platform_user_id == "100")
+            .values(unreachable_at=app.services.clock.now())
+        )
+    await tom.send("Bonjour Marie, je suis là")
+    assert "Je n'arrive pas à joindre l'autre personne" in tom.text
