@@ -21,6 +21,7 @@ from bot.adapters.console import ConsoleAdapter, ConsoleUser
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import Delivery
+from bot.logs import TEXT_FORMAT, JsonFormatter, RequestFilter
 from bot.menus import command_menus
 from bot.ratelimit import DISCORD, TELEGRAM, RateLimiter
 from bot.redact import Redactor
@@ -78,7 +79,11 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RequestFilter())
     handler.addFilter(Redactor(settings.secrets()))
     root.handlers[:] = [handler]
     for noisy in ("httpx", "sqlalchemy.engine", "aiosqlite"):

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         description="Slug of the association newcomers join when no chat says otherwise.",
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ENTRAIDE_LOG_LEVEL"))
+    log_format: str = Field(
+        default="text",
+        pattern="^(text|json)$",
+        validation_alias=AliasChoices("ENTRAIDE_LOG_FORMAT"),
+        description="text, or json for one JSON object a line.",
+    )
     demo_missions: bool = Field(
         default=True,
         validation_alias=AliasChoices("ENTRAIDE_DEMO_MISSIONS"),

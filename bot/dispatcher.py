@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import math
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.context import Context, UserError
 from bot.flood import FloodGate, Verdict
+from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
 from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
@@ -156,6 +158,13 @@ class Dispatcher:
             log.info("flood from %s user %s", event.user.platform, event.user.user_id)
             return self._respond(default, [Reply(text=msg("flood.slow_down"))])
         event = clean(event)
+        token = REQUEST.set((uuid.uuid4().hex[:12], None))
+        try:
+            return await self._handle(event, default)
+        finally:
+            REQUEST.reset(token)
+
+    async def _handle(self, event: Event, default: str) -> Response:
         try:
             ctx = await self._context(event)
         except Exception:
@@ -163,6 +172,9 @@ class Dispatcher:
                 "could not load context for %s user %s", event.user.platform, event.user.user_id
             )
             return self._respond(default, [Reply(text=msg("error.generic"))])
+        current = REQUEST.get()
+        if current is not None and ctx.association is not None:
+            REQUEST.set((current[0], ctx.association.id))
         try:
             replies = await self._route(ctx)
         except UserError as problem:
