@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.types import Attachment, Button, Msg, Reply
@@ -17,6 +17,8 @@ def _value_to_json(value: Any) -> Any:
         return {"datetime": value.isoformat()}
     if isinstance(value, date):
         return {"date": value.isoformat()}
+    if isinstance(value, time):
+        return {"time": value.isoformat(timespec="minutes")}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -30,6 +32,8 @@ def _value_from_json(value: Any) -> Any:
             return datetime.fromisoformat(value["datetime"])
         if "date" in value:
             return date.fromisoformat(value["date"])
+        if "time" in value:
+            return time.fromisoformat(value["time"])
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,8 @@ class Catalogue:
             return self.format_datetime(value, locale)
         if isinstance(value, date):
             return self.format_date(value, locale)
+        if isinstance(value, time):
+            return self.format_time(value, locale)
         return markup.escape(str(value))
 
     def format_date(self, day: date, locale: str) -> str:
@@ -199,12 +201,22 @@ class Catalogue:
     def format_datetime(self, moment: datetime, locale: str) -> str:
         """A date followed by the time of day, in the reader's conventions."""
         return self.template("calendar.datetime", locale).format(
-            date=self.format_date(moment.date(), locale),
-            hour=moment.hour,
-            minute=f"{moment.minute:02d}",
-            hour12=(moment.hour % 12) or 12,
-            ampm="am" if moment.hour < 12 else "pm",
+            date=self.format_date(moment.date(), locale), **_clock(moment.hour, moment.minute)
         )
+
+    def format_time(self, moment: time, locale: str) -> str:
+        """A time of day alone (``17 h 00``, ``5:00 pm``)."""
+        return self.template("calendar.time", locale).format(**_clock(moment.hour, moment.minute))
+
+
+def _clock(hour: int, minute: int) -> dict[str, object]:
+    """The fields a time of day is written with, in 24-hour and 12-hour styles."""
+    return {
+        "hour": hour,
+        "minute": f"{minute:02d}",
+        "hour12": (hour % 12) or 12,
+        "ampm": "am" if hour < 12 else "pm",
+    }
 
 
 def format_number(value: int, locale: str) -> str:

@@ -21,7 +21,7 @@ def local(mission: MissionRecord, zone: ZoneInfo) -> tuple[Msg, Msg]:
     start = mission.starts_at.astimezone(zone)
     end = mission.ends_at.astimezone(zone)
     if end.date() == start.date():
-        until = msg("missions.until_time", hour=end.hour, minute=f"{end.minute:02d}")
+        until = msg("missions.until_time", time=end.time())
     else:
         until = msg("missions.until_datetime", moment=end)
     return msg("missions.at", moment=start), until

@@ -23,8 +23,9 @@ from bot.types import Outgoing, Platform
 from bot.wiring import App, build_app
 from storage.help import MentorStatus
 from storage.outbox import DeliveryStatus
-from storage.records import MissionDraft, MissionRecord, Role
+from storage.records import MissionRecord, Role
 from tests.e2e.cli import entraide
+from tests.factories import a_mission
 from tests.harness import Conversation
 
 MANAGER = discord.Permissions(manage_guild=True)
@@ -64,17 +65,9 @@ class Server:
         return space.association_id
 
     async def mission(self, title: str = "Collecte alimentaire", places: int = 3) -> MissionRecord:
-        start = self.app.services.clock.now() + timedelta(days=3)
-        draft = MissionDraft(
-            title=title,
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            places=places,
-            description="Accueillir les donateurs",
-            city="Lyon",
-            postcode="69003",
+        return await a_mission(
+            self.app, title, places=places, association_id=await self.association_id()
         )
-        return await self.app.services.missions.create(await self.association_id(), draft, None)
 
 
 def dm_texts(member: simcord.MemberActor) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +27,7 @@ from storage.models import (
     SignUp,
     Volunteer,
 )
-from storage.records import MissionDraft
+from tests.factories import a_mission
 
 BATCH = 50
 BATCHES = 200
@@ -177,24 +176,8 @@ class Problems(logging.Handler):
 
 
 async def seed(app: App) -> None:
-    services = app.services
-    association = await services.associations.first()
-    assert association is not None
     for title, days in (("Collecte", 3), ("Maraude", 6)):
-        start = services.clock.now() + timedelta(days=days)
-        await services.missions.create(
-            association.id,
-            MissionDraft(
-                title=title,
-                starts_at=start,
-                ends_at=start + timedelta(hours=2),
-                places=2,
-                description="",
-                city="Lyon",
-                postcode="69003",
-            ),
-            None,
-        )
+        await a_mission(app, title, days=days)
 
 
 async def consistency(app: App) -> list[str]:

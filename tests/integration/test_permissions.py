@@ -5,7 +5,6 @@ count), and nothing changes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +14,8 @@ from bot.clock import ManualClock
 from bot.types import Event, Platform
 from bot.wiring import App
 from storage.models import Announcement, AssociationChannel, AuditEntry, Mission, OutboxMessage
-from storage.records import MissionDraft, Role
+from storage.records import Role
+from tests.factories import a_mission
 from tests.harness import Conversation
 
 SECRET_TITLE = "Distribution confidentielle"
@@ -67,20 +67,7 @@ async def world(app: App) -> dict[str, Any]:
     a = await services.associations.first()
     assert a is not None
     b = await services.associations.create("autre", "Autre association")
-    start = services.clock.now() + timedelta(days=5)
-    mission = await services.missions.create(
-        a.id,
-        MissionDraft(
-            title=SECRET_TITLE,
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            places=4,
-            description="",
-            city="Lyon",
-            postcode="69003",
-        ),
-        None,
-    )
+    mission = await a_mission(app, SECRET_TITLE, days=5, places=4, association_id=a.id)
     participant = Conversation(
         app.dispatcher, user_id="p", name=PARTICIPANT, platform=Platform.TELEGRAM
     )

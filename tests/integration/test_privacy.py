@@ -14,7 +14,8 @@ from bot.clock import ManualClock
 from bot.types import Platform
 from bot.wiring import App
 from storage.models import Base
-from storage.records import MissionDraft, Role, SignUpStatus
+from storage.records import Role, SignUpStatus
+from tests.factories import a_mission
 from tests.harness import Conversation
 
 NAME = "Zéphirine Quelquefois"
@@ -26,24 +27,8 @@ def zephirine(app: App) -> Conversation:
     return Conversation(app.dispatcher, user_id=USER_ID, name=NAME, platform=Platform.TELEGRAM)
 
 
-async def mission(app: App, title: str, days: float, places: int = 2) -> int:
-    association = await app.services.associations.first()
-    assert association is not None
-    start = app.services.clock.now() + timedelta(days=days)
-    created = await app.services.missions.create(
-        association.id,
-        MissionDraft(
-            title=title,
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            places=places,
-            description="",
-            city="Lyon",
-            postcode="69003",
-        ),
-        None,
-    )
-    return created.id
+async def mission(app: App, title: str, days: float) -> int:
+    return (await a_mission(app, title, days=days)).id
 
 
 async def a_full_life(app: App, clock: ManualClock) -> tuple[Conversation, int, int]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.envelope import reply_from_json, reply_to_json
 from bot.i18n import SUPPORTED_LOCALES, Catalogue, format_number, normalise_locale, placeholders
 from bot.types import Button, Msg, Reply, msg
 
@@ -103,3 +104,13 @@ def test_a_key_given_twice_in_a_catalogue_file_is_refused(tmp_path: Path) -> Non
         )
     with pytest.raises(yaml.YAMLError, match="duplicate key 'help'"):
         Catalogue.load(tmp_path)
+
+
+def test_times_of_day_follow_the_readers_clock_and_survive_the_outbox(
+    catalogue: Catalogue,
+) -> None:
+    until = msg("missions.until_time", time=time(22, 5))
+    assert catalogue.translate(until, "fr") == "22 h 05"
+    assert catalogue.translate(until, "en") == "10:05 pm"
+    again = reply_from_json(reply_to_json(Reply(text=until)))
+    assert catalogue.translate(again.text, "en") == "10:05 pm"
