@@ -15,6 +15,7 @@ from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
 from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
+from storage.spaces import SpaceRecord
 
 log = logging.getLogger(__name__)
 
@@ -212,11 +213,16 @@ class Dispatcher:
             event.user.display_name,
             event.user.language_code,
         )
-        association, role = await self._membership(volunteer, event)
+        space = None
+        if event.space is not None:
+            space = await services.spaces.resolve(
+                event.chat.platform.value, event.space.space_id, event.space.name
+            )
+        association, role = await self._membership(volunteer, space)
         if (
             association is not None
             and role is not Role.COORDINATOR
-            and (await self._appointed(event, association))
+            and (await self._appointed(event, association, space))
         ):
             await services.associations.set_role(volunteer.id, association.id, Role.COORDINATOR)
             role = Role.COORDINATOR
@@ -232,37 +238,32 @@ class Dispatcher:
         ctx.dialogue = await services.conversations.get(volunteer.id, ctx.chat_key)
         return ctx
 
-    async def _appointed(self, event: Event, association: AssociationRecord) -> bool:
+    async def _appointed(
+        self, event: Event, association: AssociationRecord, space: SpaceRecord | None
+    ) -> bool:
         """Configured as a coordinator; in a server, a manager of it or a holder of its
         coordinators' role; in a group linked to the association, an administrator of it (as
         the platform says, for a command typed there)."""
         settings = self.services.settings
         if f"{event.user.platform.value}:{event.user.user_id}" in settings.coordinator_ids:
             return True
-        if event.space is not None:
-            if event.chat_admin:
-                return True
-            space = await self.services.spaces.get(event.chat.platform.value, event.space.space_id)
-            role = space.coordinator_role_id if space else None
-            return role is not None and role in event.member_roles
+        if space is not None:
+            role = space.coordinator_role_id
+            return event.chat_admin or (role is not None and role in event.member_roles)
         if not event.chat_admin or event.chat.is_private:
             return False
-        channels = await self.services.announcements.channels(association.id)
-        return any(
-            c.platform == event.chat.platform.value and c.chat_id == event.chat.chat_id
-            for c in channels
+        owner = await self.services.announcements.owner_of(
+            event.chat.platform.value, event.chat.chat_id, "announce"
         )
+        return owner == association.id
 
     async def _membership(
-        self, volunteer: VolunteerRecord, event: Event
+        self, volunteer: VolunteerRecord, space: SpaceRecord | None
     ) -> tuple[AssociationRecord | None, Role | None]:
         """In a server, the association it stands for (joined on first use); elsewhere the
         volunteer's first association, or the default one."""
         associations = self.services.associations
-        if event.space is not None:
-            space = await self.services.spaces.resolve(
-                event.chat.platform.value, event.space.space_id, event.space.name
-            )
+        if space is not None:
             association = await associations.get(space.association_id)
             if association is not None:
                 return association, await associations.enter(volunteer.id, association.id)

@@ -411,14 +411,12 @@ async def _queue_groups(services: Services, announcement: AnnouncementRecord, na
     channels = await services.announcements.channels(announcement.association_id)
     await services.outbox.enqueue_many(
         [
-            NewMessage(
-                key=f"ann:{announcement.id}:g:{channel.id}",
-                volunteer_id=None,
-                platform=channel.platform,
-                chat_id=channel.chat_id,
-                locale=services.settings.default_locale,
-                body=body,
-                is_group=True,
+            NewMessage.group(
+                f"ann:{announcement.id}:g:{channel.id}",
+                channel.platform,
+                channel.chat_id,
+                services.settings.default_locale,
+                body,
             )
             for channel in channels
         ],

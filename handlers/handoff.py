@@ -209,14 +209,12 @@ async def _post_in_mentor_channels(
     body = reply_to_json(Reply(text=_request_text(request, name), buttons=_take_button(request.id)))
     await services.outbox.enqueue_many(
         [
-            NewMessage(
-                key=f"help:{request.id}:group:{c.platform}:{c.chat_id}",
-                volunteer_id=None,
-                platform=c.platform,
-                chat_id=c.chat_id,
-                locale=services.settings.default_locale,
-                body=body,
-                is_group=True,
+            NewMessage.group(
+                f"help:{request.id}:group:{c.platform}:{c.chat_id}",
+                c.platform,
+                c.chat_id,
+                services.settings.default_locale,
+                body,
             )
             for c in channels
         ],
@@ -302,16 +300,12 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
     if not allowed:
         return [Reply(text=msg("handoff.mentors_only"))]
     if not await services.help.take(request.id, ctx.volunteer.id):
-        key = (
-            "handoff.taken_by_other"
-            if request.status is not RequestStatus.CLOSED
-            else "handoff.closed"
-        )
-        fresh = await services.help.get(request.id)
-        if fresh is not None and fresh.status is RequestStatus.CLOSED:
-            key = "handoff.closed"
-        if fresh is not None and fresh.mentor_id == ctx.volunteer.id:
+        now = await services.help.get(request.id) or request
+        key = "handoff.taken_by_other"
+        if now.mentor_id == ctx.volunteer.id:
             key = "handoff.yours_already"
+        elif now.status is RequestStatus.CLOSED:
+            key = "handoff.closed"
         return [Reply(text=msg(key), edit=True)]
     await services.jobs.unschedule(f"help:{request.id}:expire")
     await services.jobs.unschedule(f"help:{request.id}:widen")

@@ -161,7 +161,7 @@ async def tell_coordinators(
 ) -> None:
     """Send ``reply`` to each coordinator of the association (not to ``besides``), once per
     ``key`` and coordinator."""
-    for coordinator in await services.help.coordinators(association_id):
+    for coordinator in await services.associations.coordinators(association_id):
         if coordinator != besides:
             await services.notifier.send(coordinator, reply, f"{key}:{coordinator}")
 

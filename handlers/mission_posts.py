@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from bot.context import Context
 from bot.envelope import reply_to_json
@@ -60,7 +59,7 @@ async def post(ctx: Context, mission: MissionRecord) -> Sequence[Reply]:
     already = await services.outbox.counts(_key(mission.id))
     body = reply_to_json(post_reply(services, mission))
     fresh = [
-        _group_message(
+        NewMessage.group(
             f"{_key(mission.id)}{c.platform}:{c.chat_id}", c.platform, c.chat_id, ctx.locale, body
         )
         for c in channels
@@ -84,36 +83,15 @@ async def refresh(services: Services, mission: MissionRecord | None) -> None:
     state = f"{services.clock.now().isoformat()}:{mission.taken}:{mission.status.value}"
     await services.outbox.enqueue_many(
         [
-            _group_message(
+            NewMessage.group(
                 f"post-edit:{mission.id}:{p.platform}:{p.chat_id}:{p.message_id}:{state}",
                 p.platform,
                 p.chat_id,
                 p.locale,
                 body,
-                edit=p.message_id,
+                edit_message_id=p.message_id,
             )
             for p in posts
         ],
         bulk=False,
-    )
-
-
-def _group_message(
-    key: str,
-    platform: str,
-    chat_id: str,
-    locale: str,
-    body: dict[str, Any],
-    edit: str | None = None,
-) -> NewMessage:
-    """A post in a group or channel (or an edit of one), for the outbox."""
-    return NewMessage(
-        key=key,
-        volunteer_id=None,
-        platform=platform,
-        chat_id=chat_id,
-        locale=locale,
-        body=body,
-        is_group=True,
-        edit_message_id=edit,
     )

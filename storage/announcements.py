@@ -210,16 +210,16 @@ class AnnouncementRepository:
             result = await session.execute(delete(AssociationChannel).where(condition))
             return bool(getattr(result, "rowcount", 0))
 
-    async def owner_of(self, platform: str, chat_id: str) -> int | None:
-        """The association this group or channel is linked to, if any."""
+    async def owner_of(self, platform: str, chat_id: str, purpose: str | None = None) -> int | None:
+        """The association this group or channel is linked to (for this purpose), if any."""
+        condition = (AssociationChannel.platform == platform) & (
+            AssociationChannel.chat_id == chat_id
+        )
+        if purpose is not None:
+            condition &= AssociationChannel.purpose == purpose
         async with self._db.read() as session:
             return (
-                await session.execute(
-                    select(AssociationChannel.association_id).where(
-                        AssociationChannel.platform == platform,
-                        AssociationChannel.chat_id == chat_id,
-                    )
-                )
+                await session.execute(select(AssociationChannel.association_id).where(condition))
             ).scalar_one_or_none()
 
     async def channels(

@@ -132,6 +132,17 @@ class AssociationRepository:
             ).scalar_one_or_none()
             return Role(role) if role is not None else None
 
+    async def coordinators(self, association_id: int) -> list[int]:
+        """The volunteer ids of the association's coordinators."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(Membership.volunteer_id).where(
+                    Membership.association_id == association_id,
+                    Membership.role == Role.COORDINATOR.value,
+                )
+            )
+            return [row[0] for row in rows]
+
     async def memberships(self, volunteer_id: int) -> list[MembershipRecord]:
         """Every association the volunteer belongs to: the one used last in a server first,
         then the oldest membership first."""

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import HelpRequest, Membership, Mentor, Pair, Volunteer
+from storage.models import HelpRequest, Mentor, Pair, Volunteer
 
 QUESTION_MAX = 500
 
@@ -187,17 +187,6 @@ class HelpRepository:
                 .order_by(Mentor.id)
             )
             return [_mentor(row, name) for row, name in rows]
-
-    async def coordinators(self, association_id: int) -> list[int]:
-        """The association's coordinators (to tell when nobody takes a request)."""
-        async with self._db.read() as session:
-            rows = await session.execute(
-                select(Membership.volunteer_id).where(
-                    Membership.association_id == association_id,
-                    Membership.role == "coordinator",
-                )
-            )
-            return [row[0] for row in rows]
 
     @staticmethod
     async def _mentor_row(

@@ -68,6 +68,29 @@ class NewMessage:
     is_group: bool = False
     edit_message_id: str | None = None
 
+    @classmethod
+    def group(
+        cls,
+        key: str,
+        platform: str,
+        chat_id: str,
+        locale: str,
+        body: dict[str, Any],
+        *,
+        edit_message_id: str | None = None,
+    ) -> NewMessage:
+        """A post in a group or channel (or an edit of one), which belongs to nobody."""
+        return cls(
+            key=key,
+            volunteer_id=None,
+            platform=platform,
+            chat_id=chat_id,
+            locale=locale,
+            body=body,
+            is_group=True,
+            edit_message_id=edit_message_id,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Settled:
