@@ -121,14 +121,12 @@ class App:
     async def run_background(
         self, stop: asyncio.Event, deliveries: Sequence[Delivery], every: float = 2.0
     ) -> None:
-        """Run timed jobs and deliver queued messages until ``stop`` is set: deliveries keep
-        sending while there is work, and everything looks again every ``every`` seconds."""
-
-        async def tick() -> None:
-            await self.worker.tick()  # due jobs are looked for again after ``every``
+        """Run timed jobs and deliver queued messages until ``stop`` is set: both keep going
+        while there is work, and look again every ``every`` seconds when there is none."""
 
         await asyncio.gather(
-            repeat(stop, tick, every, "timed jobs"), *(d.run(stop, idle=every) for d in deliveries)
+            repeat(stop, self.worker.tick, every, "timed jobs"),
+            *(d.run(stop, idle=every) for d in deliveries),
         )
 
     def forget_chat(self, platform: Platform) -> Callable[[str], Awaitable[None]]:

@@ -9,10 +9,14 @@ from datetime import timedelta
 from bot.dispatcher import JobHandler, Sweep
 from bot.retry import Backoff
 from bot.services import Services
+from storage.records import JobRecord
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+BATCH = 50
+MAX_BATCHES = 20
+"""Batches of due jobs run in one tick before the sweeps get their turn again."""
 BACKOFF = Backoff(first=timedelta(minutes=1), attempts=5)
 
 
@@ -26,22 +30,35 @@ class Worker:
         sweeps: Sequence[Sweep],
         *,
         name: str,
+        lease: timedelta = LEASE,
     ) -> None:
         self._services = services
         self._handlers = handlers
         self._sweeps = sweeps
         self.name = name
+        self._lease = lease
 
     async def tick(self) -> int:
-        """Run the sweeps, then every job due now; returns how many jobs were done."""
+        """Run the sweeps, then the jobs due now (a burst of them in batches, so that a
+        thousand reminders due at once do not wait for later ticks); returns how many were
+        done."""
         for sweep in self._sweeps:
             try:
                 await sweep(self._services)
             except Exception:
                 log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
+        done = 0
+        for _ in range(MAX_BATCHES):
+            batch = await self._services.jobs.claim_due(self.name, self._lease, BATCH)
+            if not batch:
+                break
+            done += await self._run(batch)
+        return done
+
+    async def _run(self, batch: Sequence[JobRecord]) -> int:
         jobs = self._services.jobs
         done = 0
-        for job in await jobs.claim_due(self.name, LEASE):
+        for job in batch:
             handler = self._handlers.get(job.kind)
             if handler is None:
                 log.error("no handler for job %s of kind %r; dropping it", job.key, job.kind)
