@@ -23,7 +23,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import Delivery
 from bot.logs import TEXT_FORMAT, JsonFormatter, RequestFilter
 from bot.menus import command_menus
-from bot.ratelimit import DISCORD, TELEGRAM, RateLimiter
+from bot.ratelimit import DISCORD, TELEGRAM
 from bot.redact import Redactor
 from bot.types import Platform
 from bot.wiring import App, build_app
@@ -175,7 +175,7 @@ async def _start_telegram(
 ) -> Delivery:
     """Connect to Telegram; returns the outbox's delivery there."""
     catalogue = app.services.catalogue
-    limiter = RateLimiter(TELEGRAM)
+    limiter = app.send_limiter(Platform.TELEGRAM, token, TELEGRAM)
     adapter = TelegramAdapter.build(
         token,
         app.dispatcher.handle,
@@ -206,7 +206,7 @@ async def _start_discord(
 ) -> Delivery:
     """Connect to Discord; returns the outbox's delivery there. A connection that ends for
     good (token revoked, say) stops the process rather than leaving it half alive."""
-    limiter = RateLimiter(DISCORD)
+    limiter = app.send_limiter(Platform.DISCORD, token, DISCORD)
     adapter = app.discord_adapter(
         limiter,
         shards=settings.discord_shards,

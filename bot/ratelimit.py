@@ -5,17 +5,27 @@ second in one private chat and 20 a minute in one group; Discord 50 requests a s
 messages per five seconds in one channel. :class:`RateLimiter` hands out send slots spaced to
 respect all three, and stops everything for the time a platform asks after refusing (429
 ``retry_after``).
+
+One process paces itself alone. Several instances of one bot share its limit through
+:class:`SharedSlots` (a row in PostgreSQL, :mod:`storage.pace`): each send also takes the bot's
+next slot there, so that all instances together stay under the per-bot rate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 GROUP_WINDOW = 60.0
+SHARED_FAILURE_LOG_EVERY = 60.0
+"""Seconds between two warnings that the shared pace cannot be reached."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +43,16 @@ DISCORD = Limits(per_second=45.0, chat_interval=1.0, group_per_minute=60)
 UNLIMITED = Limits(per_second=None)
 
 
+class SharedSlots(Protocol):
+    """The per-bot pace shared by every instance of the bot."""
+
+    async def reserve(self) -> float:
+        """Take the bot's next slot; seconds to wait for it."""
+
+    async def push_back(self, seconds: float) -> None:
+        """Make every instance wait ``seconds``."""
+
+
 class RateLimiter:
     """Hands out send slots: ``await limiter.acquire(chat)`` returns when sending is allowed."""
 
@@ -40,10 +60,15 @@ class RateLimiter:
         self,
         limits: Limits,
         *,
+        shared: SharedSlots | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.limits = limits
+        self._shared = shared
+        self._shared_pause = 0.0
+        """A platform's ``retry_after`` not yet passed on to the other instances."""
+        self._shared_failed_at = -SHARED_FAILURE_LOG_EVERY
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_slot = 0.0
@@ -59,6 +84,8 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._monotonic() + max(seconds, 0.0))
         if chat_id is not None:
             self._chat_next.pop(chat_id, None)
+        if self._shared is not None:
+            self._shared_pause = max(self._shared_pause, seconds)
 
     async def acquire(self, chat_id: str, *, group: bool = False) -> None:
         """Wait for this chat's next allowed slot, reserve it, and return at that moment."""
@@ -82,7 +109,30 @@ class RateLimiter:
             self._reserve(chat_id, group, slot)
             if slot > now:
                 await self._sleep(slot - now)
+            if self._shared is not None:
+                await self._take_shared_slot(chat_id)
             return
+
+    async def _take_shared_slot(self, chat_id: str) -> None:
+        """Wait for the bot's slot among all its instances. If the shared pace cannot be
+        reached, this process's own pacing goes on alone (and the operator is told)."""
+        assert self._shared is not None
+        try:
+            if self._shared_pause:
+                seconds, self._shared_pause = self._shared_pause, 0.0
+                await self._shared.push_back(seconds)
+            wait = await self._shared.reserve()
+        except Exception:
+            now = self._monotonic()
+            if now - self._shared_failed_at >= SHARED_FAILURE_LOG_EVERY:
+                self._shared_failed_at = now
+                log.warning("the shared send pace is unreachable; pacing this instance alone")
+            return
+        if wait > 0:
+            if self.limits.chat_interval and chat_id in self._chat_next:
+                later = self._monotonic() + wait + self.limits.chat_interval
+                self._chat_next[chat_id] = max(self._chat_next[chat_id], later)
+            await self._sleep(wait)
 
     def _reserve(self, chat_id: str, group: bool, slot: float) -> None:
         limits = self.limits

@@ -20,7 +20,7 @@ from bot.i18n import Catalogue
 from bot.loops import repeat
 from bot.notifier import Notifier
 from bot.places import Gazetteer
-from bot.ratelimit import UNLIMITED, RateLimiter
+from bot.ratelimit import UNLIMITED, Limits, RateLimiter
 from bot.services import Services
 from bot.types import Platform
 from bot.worker import Worker
@@ -56,6 +56,7 @@ from storage.jobs import JobRepository
 from storage.kb_questions import KbQuestionRepository
 from storage.missions import MissionRepository
 from storage.outbox import OutboxRepository
+from storage.pace import SharedPace, bucket_for
 from storage.privacy import PrivacyRepository
 from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
@@ -128,6 +129,15 @@ class App:
             repeat(stop, self.worker.tick, every, "timed jobs"),
             *(d.run(stop, idle=every) for d in deliveries),
         )
+
+    def send_limiter(self, platform: Platform, token: str, limits: Limits) -> RateLimiter:
+        """The pacing of one bot's messages: on PostgreSQL, shared by every instance of the
+        bot through the database (see :mod:`storage.pace`); on SQLite, this process's own."""
+        db = self.services.db
+        if db.dialect != "postgresql" or limits.per_second is None:
+            return RateLimiter(limits)
+        bucket = bucket_for(platform.value, token)
+        return RateLimiter(limits, shared=SharedPace(db, bucket, limits.per_second))
 
     def forget_chat(self, platform: Platform) -> Callable[[str], Awaitable[None]]:
         """What an adapter calls when one of its groups or channels is gone for good: stop

@@ -514,3 +514,16 @@ class Pair(Base):
     status: Mapped[str] = mapped_column(String(12))
     """``proposed`` (to the newcomer), ``asked`` (the mentor), ``active``, ``ended``."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SendSlot(Base):
+    """The shared pace of one bot across instances: the moment its next message may go.
+
+    Every instance reserves its send slots here (PostgreSQL only), so that all of them together
+    stay under the platform's per-bot limit."""
+
+    __tablename__ = "send_slots"
+
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """``telegram:<hash of the token>``: never the token itself."""
+    next_free: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from bot.ratelimit import TELEGRAM, Limits, RateLimiter
 
 
@@ -76,3 +78,48 @@ async def test_a_refused_message_does_not_use_up_its_chats_slot() -> None:
     pacer.pause(0.2, "marie")
     await pacer.acquire("marie")
     assert 0.2 <= time.now < 1.0
+
+
+class SharedSchedule:
+    """What PostgreSQL keeps for several instances of one bot, on the fake clock."""
+
+    def __init__(self, time: FakeTime, per_second: float) -> None:
+        self.time = time
+        self.interval = 1 / per_second
+        self.next_free = 0.0
+        self.pushed: list[float] = []
+        self.broken = False
+
+    async def reserve(self) -> float:
+        if self.broken:
+            raise ConnectionError("database unreachable")
+        slot = max(self.next_free, self.time.now)
+        self.next_free = slot + self.interval
+        return slot - self.time.now
+
+    async def push_back(self, seconds: float) -> None:
+        self.pushed.append(seconds)
+        self.next_free = max(self.next_free, self.time.now + seconds)
+
+
+async def test_a_refusal_makes_every_instance_wait_and_a_lost_database_leaves_local_pacing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    time = FakeTime()
+    shared = SharedSchedule(time, 30)
+    first = RateLimiter(TELEGRAM, shared=shared, monotonic=time.monotonic, sleep=time.sleep)
+    second = RateLimiter(TELEGRAM, shared=shared, monotonic=time.monotonic, sleep=time.sleep)
+    await first.acquire("marie")
+    first.pause(5.0, "marie")
+    await first.acquire("paul")  # passes the pause on, then waits for it
+    assert shared.pushed == [5.0]
+    assert time.now >= 5.0
+    await second.acquire("lea")
+    assert time.now >= 5.0
+    shared.broken = True
+    before = time.now
+    for n in range(3):
+        await second.acquire(f"chat{n}")
+    assert time.now - before < 1.0, "sending goes on at this instance's own pace"
+    warnings = [r for r in caplog.records if "shared send pace" in r.getMessage()]
+    assert len(warnings) == 1
