@@ -26,6 +26,7 @@ from bot.menus import command_menus
 from bot.ratelimit import DISCORD, TELEGRAM
 from bot.redact import Redactor
 from bot.types import Platform
+from bot.web import WebServer
 from bot.wiring import App, build_app
 from storage.db import Database
 from storage.records import Role
@@ -157,12 +158,14 @@ async def _serve(settings: Settings) -> None:
     stoppers: list[Callable[[], Awaitable[None]]] = []
     deliveries: list[Delivery] = []
     try:
+        hook = _webhook(settings) if settings.telegram_bot_token is not None else None
+        server = await _start_web_server(app, settings, hook, stoppers)
         if settings.telegram_bot_token is not None:
             token = settings.telegram_bot_token.get_secret_value()
-            deliveries.append(await _start_telegram(app, settings, token, stoppers))
+            deliveries.append(await _start_telegram(app, settings, token, stoppers, hook, server))
         if settings.discord_bot_token is not None:
             token = settings.discord_bot_token.get_secret_value()
-            deliveries.append(await _start_discord(app, settings, token, stoppers, stop))
+            deliveries.append(await _start_discord(app, settings, token, stoppers, stop, server))
         await app.run_background(stop, deliveries)
     finally:
         for stopper in reversed(stoppers):
@@ -170,8 +173,42 @@ async def _serve(settings: Settings) -> None:
         await app.close()
 
 
+async def _start_web_server(
+    app: App,
+    settings: Settings,
+    hook: WebhookSettings | None,
+    stoppers: list[Callable[[], Awaitable[None]]],
+) -> WebServer | None:
+    """The web server of the webhook, /healthz and /metrics, when one is asked for."""
+    address = settings.telegram_webhook_listen if hook is not None else settings.http_listen
+    if address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    services = app.services
+    server = WebServer(
+        host,
+        int(port),
+        metrics=services.metrics,
+        outbox=services.outbox,
+        webhook=(hook.path, hook.secret) if hook is not None else None,
+    )
+    server.add_check("database", services.db.ping)
+    try:
+        await server.start()
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {address}: {exc.strerror or exc}") from exc
+    stoppers.append(server.stop)
+    print(f"Health and metrics: http://{host}:{server.port}/healthz and /metrics")
+    return server
+
+
 async def _start_telegram(
-    app: App, settings: Settings, token: str, stoppers: list[Callable[[], Awaitable[None]]]
+    app: App,
+    settings: Settings,
+    token: str,
+    stoppers: list[Callable[[], Awaitable[None]]],
+    hook: WebhookSettings | None,
+    server: WebServer | None,
 ) -> Delivery:
     """Connect to Telegram; returns the outbox's delivery there."""
     catalogue = app.services.catalogue
@@ -186,11 +223,14 @@ async def _start_telegram(
     )
     stoppers.append(adapter.stop)
     try:
-        await adapter.start(webhook=_webhook(settings))
+        await adapter.start(webhook=hook)
     except InvalidToken as exc:
         raise StartupError("TELEGRAM_BOT_TOKEN was refused by Telegram") from exc
     except NetworkError as exc:
         raise StartupError(f"cannot reach Telegram at {settings.telegram_api_url}: {exc}") from exc
+    if server is not None:
+        server.add_check("telegram", adapter.connected, adapter=True)
+        server.receive = adapter.receive
     menus = command_menus(app.dispatcher, catalogue)
     await adapter.set_commands([(m.scope, m.language, m.commands) for m in menus])
     print(f"Connected to Telegram as @{adapter.username}. Ctrl+C to stop.")
@@ -203,6 +243,7 @@ async def _start_discord(
     token: str,
     stoppers: list[Callable[[], Awaitable[None]]],
     stop: asyncio.Event,
+    server: WebServer | None,
 ) -> Delivery:
     """Connect to Discord; returns the outbox's delivery there. A connection that ends for
     good (token revoked, say) stops the process rather than leaving it half alive."""
@@ -229,6 +270,8 @@ async def _start_discord(
             stop.set()
 
     adapter.on_connection_end(connection_ended)
+    if server is not None:
+        server.add_check("discord", adapter.connected, adapter=True)
     print(f"Connected to Discord as {adapter.client.user}. Ctrl+C to stop.")
     invite = adapter.invite_url()
     if invite:

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_LISTEN"),
         description="host:port the webhook server listens on, behind the reverse proxy.",
     )
+    http_listen: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ENTRAIDE_HTTP_LISTEN"),
+        description="host:port serving /healthz and /metrics without a webhook (long polling, "
+        "Discord only); with a webhook they are served by the webhook's server.",
+    )
     telegram_webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ENTRAIDE_TELEGRAM_WEBHOOK_SECRET"),
@@ -189,9 +195,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not platform:user_id (e.g. telegram:123456789)")
         return value
 
-    @field_validator("telegram_webhook_listen")
+    @field_validator("telegram_webhook_listen", "http_listen")
     @classmethod
-    def _listen(cls, value: str) -> str:
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, e.g. 127.0.0.1:8443")

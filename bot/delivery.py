@@ -15,6 +15,7 @@ from types import TracebackType
 from bot.clock import Clock
 from bot.envelope import reply_from_json
 from bot.loops import repeat
+from bot.metrics import Metrics
 from bot.ratelimit import UNLIMITED, RateLimiter
 from bot.retry import Backoff
 from bot.types import Outgoing, Platform
@@ -72,6 +73,7 @@ class Delivery:
         lease: timedelta = LEASE,
         backoff: Backoff = BACKOFF,
         settle_every: float = SETTLE_EVERY,
+        metrics: Metrics | None = None,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
@@ -87,6 +89,7 @@ class Delivery:
         self._lease = lease
         self._backoff = backoff
         self._settle_every = settle_every
+        self._metrics = metrics
 
     @property
     def batch(self) -> int:
@@ -133,6 +136,23 @@ class Delivery:
         )
 
     async def _deliver(self, message: OutboxRecord, deadline: float) -> Settled:
+        outcome = await self._attempt(message, deadline)
+        if self._metrics is not None:
+            pending = outcome.status is DeliveryStatus.PENDING
+            result = "retried" if pending else outcome.status.value
+            self._metrics.deliveries.labels(platform=self._platform.value, result=result).inc()
+        return outcome
+
+    async def _timed_send(self, outgoing: Outgoing) -> str | None:
+        started = time.perf_counter()
+        sent_id = await self._send(outgoing)
+        if self._metrics is not None:
+            self._metrics.send_seconds.labels(platform=self._platform.value).observe(
+                time.perf_counter() - started
+            )
+        return sent_id
+
+    async def _attempt(self, message: OutboxRecord, deadline: float) -> Settled:
         outgoing = Outgoing(
             platform=self._platform,
             chat_id=message.chat_id,
@@ -151,7 +171,7 @@ class Delivery:
                     message.id, DeliveryStatus.PENDING, "lease ran out", self._clock.now()
                 )
             try:
-                sent_id = await self._send(outgoing)
+                sent_id = await self._timed_send(outgoing)
             except RateLimited as exc:
                 log.warning("rate limited on %s: %s", self._platform.value, exc)
                 self._limiter.pause(exc.retry_after, message.chat_id)

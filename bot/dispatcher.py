@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -160,9 +161,13 @@ class Dispatcher:
             return self._respond(default, [Reply(text=msg("flood.slow_down"))])
         event = clean(event)
         token = REQUEST.set((uuid.uuid4().hex[:12], None))
+        metrics = self.services.metrics
+        metrics.events.labels(platform=event.user.platform.value, kind=event.kind).inc()
+        started = time.perf_counter()
         try:
             return await self._handle(event, default)
         finally:
+            metrics.event_seconds.observe(time.perf_counter() - started)
             REQUEST.reset(token)
 
     async def _handle(self, event: Event, default: str) -> Response:

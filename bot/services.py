@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogue
+from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.places import Gazetteer
 from knowledge.service import KnowledgeBase
@@ -52,3 +53,4 @@ class Services:
     drafts: DraftRepository
     notifier: Notifier
     places: Gazetteer
+    metrics: Metrics

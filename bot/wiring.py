@@ -18,6 +18,7 @@ from bot.demo import seed_demo_if_empty
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogue
 from bot.loops import repeat
+from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.places import Gazetteer
 from bot.ratelimit import UNLIMITED, Limits, RateLimiter
@@ -117,6 +118,7 @@ class App:
             chat_id=chat_id,
             concurrency=concurrency,
             lanes=lanes,
+            metrics=self.services.metrics,
         )
 
     async def run_background(
@@ -208,6 +210,7 @@ async def build_app(
         drafts=DraftRepository(db, clock.now),
         notifier=Notifier(volunteers, outbox, catalogue),
         places=places,
+        metrics=Metrics(),
     )
     dispatcher = Dispatcher(services)
     for register in FEATURES:

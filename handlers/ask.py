@@ -61,6 +61,7 @@ def register(dispatcher: Dispatcher) -> None:
     async def answer(ctx: Context, question: str) -> Sequence[Reply]:
         services = ctx.services
         result = services.knowledge.match(question, ctx.locale)
+        services.metrics.answers.labels(outcome=result.outcome).inc()
         suggestions = [c.tutorial for c in result.suggestions]
         question_id = await services.kb_questions.record(
             association_id=ctx.association.id if ctx.association else None,

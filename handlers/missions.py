@@ -277,6 +277,7 @@ async def sign_up(ctx: Context, mission_id: int) -> Sequence[Reply]:
                 buttons=(views.signup_buttons(mission, change.signup),),
             )
         ]
+    ctx.services.metrics.signups.labels(outcome=change.outcome.value).inc()
     await mission_posts.refresh(ctx.services, mission)
     if change.outcome is Outcome.WAITLISTED and change.signup is not None:
         return [
@@ -307,6 +308,7 @@ async def cancel(ctx: Context, mission_id: int) -> Sequence[Reply]:
         return [Reply(text=msg("missions.not_found"))]
     if change.outcome is Outcome.NOT_SIGNED_UP:
         return [Reply(text=msg("missions.not_signed_up", title=mission.title))]
+    services.metrics.signups.labels(outcome="cancelled").inc()
     await services.jobs.unschedule(f"reminder:{mission.id}:{ctx.volunteer.id}")
     await send_offers(services, change)
     await mission_posts.refresh(services, mission)

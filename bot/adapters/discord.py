@@ -813,6 +813,10 @@ class DiscordAdapter:
             connection.result()  # raises what stopped the connection
         log.info("connected to Discord as %s", self.client.user)
 
+    async def connected(self) -> bool:
+        """Whether the gateway connection is up (for the health check)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     def invite_url(self) -> str | None:
         """The link that adds the bot to a server with the permissions it needs."""
         application = self.client.application_id

@@ -10,9 +10,11 @@ opens the private chat and carries on (``t.me/<bot>?start=go_<command>``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +34,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, TypeHandler
 
 from bot import markup
 from bot.delivery import RateLimited, Unreachable
@@ -61,6 +63,40 @@ _DEEP_LINK_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 Handle = Callable[[Event], Awaitable[Response]]
+CONCURRENT_UPDATES = 64
+"""Updates answered at once: people do not wait for each other's answers to be sent."""
+
+
+class OnePersonAtATime(BaseUpdateProcessor):
+    """Answers updates concurrently, except that one person's updates are answered in the
+    order they came (a typed answer must not overtake the button press before it)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._queued: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        self._queued[user.id] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._queued[user.id] -= 1
+            if not self._queued[user.id]:
+                del self._queued[user.id]
+                del self._locks[user.id]
+
+    async def initialize(self) -> None:
+        """Nothing to prepare."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +284,7 @@ class TelegramAdapter:
             .token(token)
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
+            .concurrent_updates(OnePersonAtATime(CONCURRENT_UPDATES))
             .build()
         )
         return cls(application, handle, catalogue, limiter, default_locale=default_locale)
@@ -452,29 +489,36 @@ class TelegramAdapter:
     async def start(
         self, *, webhook: WebhookSettings | None = None, poll_interval: float = 0.0
     ) -> None:
-        """Connect (``getMe``), then receive updates by long polling or through a webhook."""
+        """Connect (``getMe``), then receive updates by long polling, or tell Telegram where
+        the webhook is (the updates then come through :meth:`receive`, from the web server)."""
         await self.application.initialize()
         await self.application.start()
-        updater = self.application.updater
-        assert updater is not None
         allowed = ["message", "callback_query"]
         if webhook is None:
+            updater = self.application.updater
+            assert updater is not None
             await updater.start_polling(
                 poll_interval=poll_interval, timeout=timedelta(seconds=10), allowed_updates=allowed
             )
         else:
-            await updater.start_webhook(
-                listen=webhook.host,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                allowed_updates=allowed,
+            await self.bot.set_webhook(
+                url=webhook.url, secret_token=webhook.secret, allowed_updates=allowed
             )
         log.info("connected to Telegram as @%s", self.username)
 
+    async def receive(self, data: Mapping[str, Any]) -> None:
+        """Take one update posted to the webhook (its secret already checked): it is answered
+        in turn, like a polled one."""
+        update = Update.de_json(dict(data), self.bot)
+        await self.application.update_queue.put(update)
+
+    async def connected(self) -> bool:
+        """Whether updates are being taken (for the health check)."""
+        return self.application.running
+
     async def stop(self) -> None:
-        """Stop receiving and release the connection."""
+        """Stop receiving and release the connection. A webhook stays set: with several
+        instances, the others go on receiving through it."""
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()

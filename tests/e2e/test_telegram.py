@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.menus import command_menus
 from bot.ratelimit import Limits, RateLimiter
 from bot.types import Platform
+from bot.web import WebServer
 from bot.wiring import App, build_app
 from tests.e2e.telegram_peer import TOKEN, Peer, Person, free_port, missing
 
@@ -220,19 +221,26 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
         RateLimiter(Limits(per_second=None)),
         api_url=peer.url,
     )
-    port = free_port()
     secret = "s3cret-token-for-the-tests"
-    hook = WebhookSettings(
-        f"http://127.0.0.1:{port}/telegram", "127.0.0.1", port, "telegram", secret
+    server = WebServer(
+        "127.0.0.1",
+        free_port(),
+        metrics=app.services.metrics,
+        outbox=app.services.outbox,
+        webhook=("telegram", secret),
     )
-    await adapter.start(webhook=hook)
+    await server.start()
+    url = f"http://127.0.0.1:{server.port}/telegram"
+    await adapter.start(webhook=WebhookSettings(url, "127.0.0.1", server.port, "telegram", secret))
+    server.receive = adapter.receive
     try:
         marie = person(peer, 701, "Marie")
         await marie.send("/start")
         await marie.expect("Bonjour Marie")
+        people = await app.services.volunteers.count()
         async with httpx.AsyncClient() as client:
             forged = await client.post(
-                f"http://127.0.0.1:{port}/telegram",
+                url,
                 json={
                     "update_id": 99,
                     "message": {
@@ -245,9 +253,16 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
                 },
                 headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
             )
+            garbage = await client.post(
+                url, content=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+            )
         assert forged.status_code == 403
+        assert garbage.status_code == 400
+        await asyncio.sleep(0.2)
+        assert await app.services.volunteers.count() == people, "nobody was let in"
     finally:
         await adapter.stop()
+        await server.stop()
         await app.close()
 
 
@@ -282,6 +297,63 @@ async def test_entraide_run_with_a_token_connects_answers_and_stops_on_sigterm(
         marie = person(peer, 801, "Marie")
         await marie.send("/start")
         await marie.expect("Bonjour Marie")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+
+
+async def test_entraide_run_in_webhook_mode_serves_health_and_metrics(
+    peer: Peer, tmp_path: Path
+) -> None:
+    port = free_port()
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
+    }
+    environment.update(
+        ENTRAIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ENTRAIDE_TELEGRAM_API_URL=peer.url,
+        ENTRAIDE_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        ENTRAIDE_TELEGRAM_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+        ENTRAIDE_TELEGRAM_WEBHOOK_SECRET="webhook-secret-for-the-tests",
+        PYTHONPATH=str(ROOT),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert process.stdout is not None
+        for expected in (b"Health and metrics", b"Connected to Telegram"):
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+            assert expected in line, line
+        marie = person(peer, 901, "Marie")
+        await marie.send("/start")
+        await marie.expect("Bonjour Marie")
+        await marie.send("cmt je met une piece jointe dans un mail")
+        await marie.expect("pièce jointe")
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"{base}/healthz")
+            metrics = (await client.get(f"{base}/metrics")).text
+        assert health.status_code == 200
+        assert health.json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "telegram": "ok"},
+        }
+        assert 'entraide_events_total{kind="command",platform="telegram"} 1.0' in metrics
+        assert 'entraide_answers_total{outcome="answer"} 1.0' in metrics
+        assert 'entraide_adapter_connected{adapter="telegram"} 1.0' in metrics
+        assert 'entraide_outbox_messages{status="pending"}' in metrics
+        assert "Marie" not in metrics, "no person in the metrics"
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0

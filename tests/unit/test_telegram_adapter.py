@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,13 @@ import pytest
 from telegram import Bot, Update
 from telegram.error import RetryAfter
 
-from bot.adapters.telegram import deep_link, render, retry_after_seconds, to_event
+from bot.adapters.telegram import (
+    OnePersonAtATime,
+    deep_link,
+    render,
+    retry_after_seconds,
+    to_event,
+)
 from bot.types import Attachment, Platform, RenderedButton, RenderedReply
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -145,3 +152,24 @@ def test_pictures_stickers_and_voice_in_private_are_said_to_be_unreadable() -> N
     assert spoken is not None
     assert spoken.unsupported == "voice"
     assert to_event(message(photo=photo, chat=GROUP), "entraide_bot", NOW) is None
+
+
+async def test_updates_are_answered_at_once_but_one_persons_in_order() -> None:
+    processor = OnePersonAtATime(8)
+    finished: list[str] = []
+
+    async def answer(name: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        finished.append(name)
+
+    marie = {"id": 1, "type": "private"}
+    paul = {"id": 2, "type": "private"}
+    first = message("slow", chat=marie, **{"from": {"id": 1, "is_bot": False, "first_name": "M"}})
+    second = message("fast", chat=marie, **{"from": {"id": 1, "is_bot": False, "first_name": "M"}})
+    other = message("other", chat=paul, **{"from": {"id": 2, "is_bot": False, "first_name": "P"}})
+    await asyncio.gather(
+        processor.process_update(first, answer("marie 1", 0.05)),
+        processor.process_update(second, answer("marie 2", 0.0)),
+        processor.process_update(other, answer("paul", 0.0)),
+    )
+    assert finished == ["paul", "marie 1", "marie 2"]
