@@ -115,7 +115,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x656E7472
+"""PostgreSQL advisory lock held while migrating: instances starting together migrate one
+after the other (the later ones find nothing left to do)."""
+
+
 def _run_upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     command.upgrade(alembic_config(connection), revision)
 
 

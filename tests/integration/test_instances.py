@@ -261,3 +261,17 @@ async def test_killing_an_instance_loses_nothing_and_repeats_only_its_sends_unde
     # its sends under way (8 at a time in each of 2 lanes) and those of its last 20 ms.
     assert all(pids[0] == killed and len(pids) == 2 for pids in repeated.values()), repeated
     assert len(repeated) <= 64, len(repeated)
+
+
+async def test_instances_starting_together_migrate_one_after_the_other() -> None:
+    assert POSTGRES_URL is not None
+    await _reset_postgres(POSTGRES_URL)
+    handles = [Database(POSTGRES_URL) for _ in range(3)]
+    try:
+        async with asyncio.timeout(60):  # without the lock, they wait on each other forever
+            await asyncio.gather(*(handle.upgrade() for handle in handles))
+        async with handles[0].read() as session:
+            assert await session.scalar(select(func.count(OutboxMessage.id))) == 0
+    finally:
+        for handle in handles:
+            await handle.dispose()

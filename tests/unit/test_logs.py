@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.logs import JsonFormatter, RequestFilter
+from bot.types import Outgoing, Platform
 from bot.wiring import App
 from tests.e2e.cli import entraide
+from tests.harness import Conversation
 from tests.unit.test_missions_chat import coordinator
 
 
@@ -62,3 +64,26 @@ def test_the_chat_writes_json_logs_when_asked(tmp_path: Path) -> None:
     assert lines
     parsed = [json.loads(line) for line in lines]
     assert all({"time", "level", "logger", "message", "request_id"} <= set(p) for p in parsed)
+
+
+async def test_what_people_type_never_reaches_the_logs_at_info(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    claire = await coordinator(app)
+    marie = Conversation(app.dispatcher, user_id="m", name="Marie")
+    await marie.send("zorglub comment envoyer une piece jointe")
+    await marie.send("zorglub recette des crêpes")
+    await marie.send("/humain zorglub mon imprimante")
+    await claire.send("/annonce")
+    await claire.send("Collecte zorglub samedi")
+    await claire.send("/nouvelle_mission Tri zorglub ; samedi 14h-17h ; 69003 Lyon ; 3")
+    await app.worker.tick()
+
+    async def send(outgoing: Outgoing) -> None:
+        return None
+
+    await app.delivery(Platform.CONSOLE, send).drain()
+    assert caplog.records, "the bot logged what it did"
+    leaks = [r.getMessage() for r in caplog.records if "zorglub" in r.getMessage()]
+    assert leaks == []

@@ -1,0 +1,45 @@
+"""The core throughput benchmark runs end to end on a tiny SQLite database and ends with its
+machine-readable line (no timing is checked: only that it measures something, without errors)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "core_throughput.py"
+FIELDS = ["db", "events", "events_per_s", "p50_ms", "p99_ms", "floor_ratio", "rss_mb"]
+
+
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_core_throughput", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tiny_run_ends_with_the_documented_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "ENTRAIDE_DEFAULT_LOCALE"):
+        monkeypatch.delenv(name, raising=False)
+    bench = load_bench()
+    argv = ["--volunteers", "60", "--missions", "12", "--events", "120", "--warmup", "10"]
+    line = bench.main([*argv, "--concurrency", "2", "--count-sql", "--seed", "3"])
+    output = capsys.readouterr().out
+    assert output.strip().splitlines()[-1] == line
+    values = dict(part.split("=", 1) for part in line.split())
+    assert list(values) == FIELDS
+    assert values["db"] == "sqlite"
+    assert values["events"] == "120"
+    for name in FIELDS[2:]:
+        assert float(values[name]) > 0
+    assert "errors=0" in output
+    assert "| question |" in output
+    assert "SQL per event" in output
