@@ -75,9 +75,10 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.adapters.telegram import to_event  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.loops import repeat  # noqa: E402
 from bot.places import DEFAULT_PLACES  # noqa: E402
 from bot.types import Event, Reply, Response, msg  # noqa: E402
-from bot.wiring import App, build_app  # noqa: E402
+from bot.wiring import App, build_app, settle_memory  # noqa: E402
 from handlers.missions import SCAN, Search  # noqa: E402
 from storage.db import normalise_url  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -761,6 +762,11 @@ async def measure(
             f"{dialect}: loaded {volunteers:,} volunteers, {missions:,} missions and their"
             f" sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
         )
+        settle_memory()  # as `entraide run` does once started
+        # The worker runs beside the events, as in `entraide run`: sweeps, due jobs and the
+        # "last seen" times written every two seconds.
+        stop = asyncio.Event()
+        background = asyncio.create_task(repeat(stop, app.worker.tick, 2.0, "timed jobs"))
         driver = Driver(app, world, args.count_sql)
         warmup = list(plan(world, args.warmup, random.Random(f"{seed}-warmup")))
         await driver.sequential(warmup)
@@ -787,6 +793,8 @@ async def measure(
                 f" p50 {percentile(parallel.all, 0.5) * 1000:.2f} ms,"
                 f" p99 {percentile(parallel.all, 0.99) * 1000:.2f} ms, errors={parallel.errors}"
             )
+        stop.set()
+        await background
         ptb = await floor(world, stream)
         ratio = per_event / (ptb / len(stream))
         print(

@@ -27,7 +27,7 @@ from bot.ratelimit import DISCORD, TELEGRAM
 from bot.redact import Redactor
 from bot.types import Platform
 from bot.web import WebServer
-from bot.wiring import App, build_app
+from bot.wiring import App, build_app, settle_memory
 from storage.db import Database
 from storage.records import Role
 
@@ -149,6 +149,7 @@ async def _serve(settings: Settings) -> None:
     """Answer on every platform whose token is set, and deliver the outbox there, until
     SIGINT or SIGTERM."""
     app = await build_app(settings)
+    settle_memory()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

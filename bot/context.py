@@ -10,6 +10,15 @@ from bot.types import Event, Msg
 from storage.records import AssociationRecord, DialogueState, Role, VolunteerRecord
 
 
+def chat_key(event: Event) -> str:
+    """The chat an event's dialogue is kept for. Where typed text is not read, a dialogue
+    lives in the person's private chat."""
+    chat = event.chat
+    if chat.ephemeral:
+        return f"{chat.platform.value}:{event.user.user_id}"
+    return f"{chat.platform.value}:{chat.chat_id}"
+
+
 class UserError(Exception):
     """A problem the user can fix; the dispatcher shows ``message`` politely, logs nothing."""
 
@@ -39,12 +48,8 @@ class Context:
 
     @property
     def chat_key(self) -> str:
-        """Identifies the chat across platforms (dialogue state is kept per chat). Where typed
-        text is not read, a dialogue lives in the person's private chat."""
-        chat = self.event.chat
-        if chat.ephemeral:
-            return f"{chat.platform.value}:{self.event.user.user_id}"
-        return f"{chat.platform.value}:{chat.chat_id}"
+        """Identifies the chat across platforms (dialogue state is kept per chat)."""
+        return chat_key(self.event)
 
     async def start_dialogue(
         self, name: str, step: str, data: dict[str, Any] | None = None

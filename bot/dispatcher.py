@@ -10,12 +10,18 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.context import Context, UserError
+from bot.context import Context, UserError, chat_key
 from bot.flood import FloodGate, Verdict
 from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
-from storage.records import AssociationRecord, JobRecord, Role, VolunteerRecord
+from storage.records import (
+    AssociationRecord,
+    JobRecord,
+    MembershipRecord,
+    Role,
+    VolunteerRecord,
+)
 from storage.spaces import SpaceRecord
 
 log = logging.getLogger(__name__)
@@ -212,18 +218,20 @@ class Dispatcher:
 
     async def _context(self, event: Event) -> Context:
         services = self.services
-        volunteer = await services.volunteers.identify(
+        arrival = await services.volunteers.arrive(
             event.user.platform.value,
             event.user.user_id,
             event.user.display_name,
             event.user.language_code,
+            chat_key(event),
         )
+        volunteer = arrival.volunteer
         space = None
         if event.space is not None:
             space = await services.spaces.resolve(
                 event.chat.platform.value, event.space.space_id, event.space.name
             )
-        association, role = await self._membership(volunteer, space)
+        association, role = await self._membership(volunteer, arrival.memberships, space)
         if (
             association is not None
             and role is not Role.COORDINATOR
@@ -240,7 +248,7 @@ class Dispatcher:
             role=role,
             locale=locale,
         )
-        ctx.dialogue = await services.conversations.get(volunteer.id, ctx.chat_key)
+        ctx.dialogue = arrival.dialogue
         return ctx
 
     async def _appointed(
@@ -263,7 +271,10 @@ class Dispatcher:
         return owner == association.id
 
     async def _membership(
-        self, volunteer: VolunteerRecord, space: SpaceRecord | None
+        self,
+        volunteer: VolunteerRecord,
+        memberships: Sequence[MembershipRecord],
+        space: SpaceRecord | None,
     ) -> tuple[AssociationRecord | None, Role | None]:
         """In a server, the association it stands for (joined on first use); elsewhere the
         volunteer's first association, or the default one."""
@@ -272,7 +283,6 @@ class Dispatcher:
             association = await associations.get(space.association_id)
             if association is not None:
                 return association, await associations.enter(volunteer.id, association.id)
-        memberships = await associations.memberships(volunteer.id)
         if memberships:
             return memberships[0].association, memberships[0].role
         default = await associations.by_slug(self.services.settings.default_association)

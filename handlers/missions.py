@@ -86,30 +86,48 @@ def window(when: str, now: datetime, ctx: Context) -> tuple[datetime | None, dat
     return None, None
 
 
-async def find(ctx: Context, search: Search) -> list[tuple[MissionRecord, float | None]]:
-    """Missions matching a search, soonest first, with their distance when a point is set."""
+async def find(
+    ctx: Context, search: Search
+) -> tuple[list[tuple[MissionRecord, float | None]], int]:
+    """One page of the missions matching a search, soonest first, with their distance when a
+    point is set; and how many match in all."""
     if ctx.association is None:
-        return []
+        return [], 0
+    missions = ctx.services.missions
+    association = ctx.association.id
     since, until = window(search.when, ctx.services.clock.now(), ctx)
-    missions = await ctx.services.missions.upcoming(
-        ctx.association.id, limit=SCAN, since=since, until=until
+    point = None
+    if search.latitude is not None and search.longitude is not None:
+        point = (search.latitude, search.longitude)
+    if point is None and not search.tag:
+        total = await missions.count_upcoming(association, since=since, until=until)
+        page = await missions.upcoming(
+            association, limit=PAGE, offset=search.offset, since=since, until=until
+        )
+        return [(mission, None) for mission in page], total
+    candidates = await missions.upcoming_places(
+        association,
+        limit=SCAN,
+        since=since,
+        until=until,
+        near=(*point, search.km) if point is not None else None,
     )
-    found: list[tuple[MissionRecord, float | None]] = []
+    found: list[tuple[int, float | None]] = []
     wanted = fold(search.tag)
-    for mission in missions:
+    for mission in candidates:
         if wanted and not any(wanted in fold(t) for t in mission.tags):
             continue
         distance = None
-        if search.latitude is not None and search.longitude is not None and not mission.remote:
+        if point is not None and not mission.remote:
             if mission.latitude is None or mission.longitude is None:
                 continue
-            distance = distance_km(
-                search.latitude, search.longitude, mission.latitude, mission.longitude
-            )
+            distance = distance_km(*point, mission.latitude, mission.longitude)
             if distance > search.km:
                 continue
-        found.append((mission, distance))
-    return found
+        found.append((mission.id, distance))
+    shown = dict(found[search.offset : search.offset + PAGE])
+    page = await missions.several(association, list(shown))
+    return [(mission, shown[mission.id]) for mission in page], len(found)
 
 
 def _filters(search: Search) -> tuple[tuple[Button, ...], ...]:
@@ -130,9 +148,8 @@ def _filters(search: Search) -> tuple[tuple[Button, ...], ...]:
 
 async def listing(ctx: Context, search: Search, place_name: str | None = None) -> list[Reply]:
     """One page of missions, each with "details" and "sign up", then the navigation."""
-    found = await find(ctx, search)
+    page, total = await find(ctx, search)
     zone = ctx.services.settings.zone
-    page = found[search.offset : search.offset + PAGE]
     mine = await _my_signups(ctx)
     if place_name is not None:
         intro = msg("missions.list_near", place=place_name, km=int(search.km))
@@ -143,7 +160,7 @@ async def listing(ctx: Context, search: Search, place_name: str | None = None) -
     if not page:
         empty = "missions.list_empty" if search.offset == 0 else "missions.list_no_more"
         return [Reply(text=Msg.join(intro, msg(empty)), buttons=_filters(search))]
-    replies = [Reply(text=Msg.join(intro, msg("missions.list_count", count=len(found))))]
+    replies = [Reply(text=Msg.join(intro, msg("missions.list_count", count=total)))]
     for mission, distance in page:
         buttons = (
             Button(msg("missions.button_details"), f"{PREFIX}:d:{mission.id}"),
@@ -151,7 +168,7 @@ async def listing(ctx: Context, search: Search, place_name: str | None = None) -
         )
         replies.append(Reply(text=views.card(mission, zone, distance), buttons=(buttons,)))
     navigation = list(_filters(search))
-    if search.offset + PAGE < len(found):
+    if search.offset + PAGE < min(total, SCAN):
         more = Button(
             msg("missions.button_more"), replace(search, offset=search.offset + PAGE).encode()
         )

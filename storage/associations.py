@@ -13,7 +13,7 @@ from storage.models import Association, Membership
 from storage.records import AssociationRecord, MembershipRecord, Role
 
 
-def _record(row: Association) -> AssociationRecord:
+def association_record(row: Association) -> AssociationRecord:
     return AssociationRecord(id=row.id, slug=row.slug, name=row.name)
 
 
@@ -30,13 +30,13 @@ class AssociationRepository:
             row = Association(slug=slug, name=name, created_at=self._now())
             session.add(row)
             await session.flush()
-            return _record(row)
+            return association_record(row)
 
     async def get(self, association_id: int) -> AssociationRecord | None:
         """An association by id."""
         async with self._db.read() as session:
             row = await session.get(Association, association_id)
-            return _record(row) if row else None
+            return association_record(row) if row else None
 
     async def by_slug(self, slug: str) -> AssociationRecord | None:
         """The association with this slug."""
@@ -44,7 +44,7 @@ class AssociationRepository:
             row = (
                 await session.execute(select(Association).where(Association.slug == slug))
             ).scalar_one_or_none()
-            return _record(row) if row else None
+            return association_record(row) if row else None
 
     async def first(self) -> AssociationRecord | None:
         """The oldest association (single-association deployments use it by default)."""
@@ -52,7 +52,7 @@ class AssociationRepository:
             row = (
                 await session.execute(select(Association).order_by(Association.id).limit(1))
             ).scalar_one_or_none()
-            return _record(row) if row else None
+            return association_record(row) if row else None
 
     async def count(self) -> int:
         """How many associations exist."""
@@ -155,4 +155,6 @@ class AssociationRepository:
                     .order_by(Membership.last_used_at.desc().nulls_last(), Membership.id)
                 )
             ).all()
-            return [MembershipRecord(association=_record(a), role=Role(r)) for a, r in rows]
+            return [
+                MembershipRecord(association=association_record(a), role=Role(r)) for a, r in rows
+            ]

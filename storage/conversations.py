@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,22 @@ from storage.records import DialogueState
 
 DIALOGUE_LIFETIME = timedelta(days=2)
 """A dialogue left alone longer than this is forgotten rather than resumed by surprise."""
+
+
+class StoredDialogue(Protocol):
+    """A stored dialogue's columns (a model row, or a row of a wider query)."""
+
+    dialogue: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+def dialogue_of(row: StoredDialogue | None, now: datetime) -> DialogueState | None:
+    """The dialogue a stored row holds, unless there is none or it is stale."""
+    if row is None or now - row.updated_at > DIALOGUE_LIFETIME:
+        return None
+    return DialogueState(dialogue=row.dialogue, step=row.step, data=dict(row.data))
 
 
 async def _find(
@@ -39,10 +56,7 @@ class ConversationRepository:
     async def get(self, volunteer_id: int, chat_key: str) -> DialogueState | None:
         """The current dialogue in this chat, if any and not stale."""
         async with self._db.read() as session:
-            row = await _find(session, volunteer_id, chat_key)
-            if row is None or self._now() - row.updated_at > DIALOGUE_LIFETIME:
-                return None
-            return DialogueState(dialogue=row.dialogue, step=row.step, data=dict(row.data))
+            return dialogue_of(await _find(session, volunteer_id, chat_key), self._now())
 
     async def save(self, volunteer_id: int, chat_key: str, state: DialogueState) -> None:
         """Start or advance a dialogue (one per volunteer and chat)."""

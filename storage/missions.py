@@ -10,12 +10,13 @@ until they accept, decline or let the offer expire.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -27,6 +28,21 @@ from storage.records import (
     SignUpRecord,
     SignUpStatus,
 )
+
+KM_PER_DEGREE = 111.2
+"""Kilometres in a degree of latitude (and of longitude at the equator)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissionPlace:
+    """Where a mission is and its topics: enough to filter a search."""
+
+    id: int
+    latitude: float | None
+    longitude: float | None
+    remote: bool
+    tags: tuple[str, ...]
+
 
 MAX_PLACES = 500
 TITLE_MAX = 120
@@ -215,6 +231,77 @@ class MissionRepository:
     ) -> list[MissionRecord]:
         """Published missions that have not started yet (and start in ``[since, until)``
         when given), soonest first."""
+        query = self._upcoming(association_id, since, until)
+        async with self._db.read() as session:
+            rows = (
+                await session.execute(
+                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset)
+                )
+            ).scalars()
+            return [_mission(r) for r in rows]
+
+    async def upcoming_places(
+        self,
+        association_id: int,
+        *,
+        limit: int,
+        until: datetime | None = None,
+        since: datetime | None = None,
+        near: tuple[float, float, float] | None = None,
+    ) -> list[MissionPlace]:
+        """Where and what the upcoming missions are (as :meth:`upcoming`), to filter many of
+        them cheaply before loading the few shown. With ``near`` (latitude, longitude, km),
+        only remote missions and those in the box around that circle."""
+        query = self._upcoming(association_id, since, until).with_only_columns(
+            Mission.id, Mission.latitude, Mission.longitude, Mission.remote, Mission.tags
+        )
+        if near is not None:
+            latitude, longitude, km = near
+            rise = km / KM_PER_DEGREE
+            run = km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+            query = query.where(
+                or_(
+                    Mission.remote.is_(True),
+                    Mission.latitude.between(latitude - rise, latitude + rise)
+                    & Mission.longitude.between(longitude - run, longitude + run),
+                )
+            )
+        async with self._db.engine.connect() as connection:
+            rows = await connection.execute(
+                query.order_by(Mission.starts_at, Mission.id).limit(limit)
+            )
+            return [
+                MissionPlace(r.id, r.latitude, r.longitude, r.remote, tuple(r.tags or ()))
+                for r in rows
+            ]
+
+    async def several(self, association_id: int, mission_ids: Sequence[int]) -> list[MissionRecord]:
+        """These missions of the association, in the order given (unknown ids left out)."""
+        if not mission_ids:
+            return []
+        async with self._db.read() as session:
+            rows = (
+                await session.execute(
+                    select(Mission).where(
+                        Mission.association_id == association_id, Mission.id.in_(mission_ids)
+                    )
+                )
+            ).scalars()
+            found = {row.id: _mission(row) for row in rows}
+        return [found[n] for n in mission_ids if n in found]
+
+    async def count_upcoming(
+        self, association_id: int, *, until: datetime | None = None, since: datetime | None = None
+    ) -> int:
+        """How many missions :meth:`upcoming` would list without a limit."""
+        query = self._upcoming(association_id, since, until)
+        async with self._db.read() as session:
+            count = await session.scalar(select(func.count()).select_from(query.subquery()))
+            return int(count or 0)
+
+    def _upcoming(
+        self, association_id: int, since: datetime | None, until: datetime | None
+    ) -> Select[Mission]:
         query = select(Mission).where(
             Mission.association_id == association_id,
             Mission.status == MissionStatus.PUBLISHED.value,
@@ -224,13 +311,7 @@ class MissionRepository:
             query = query.where(Mission.starts_at >= since)
         if until is not None:
             query = query.where(Mission.starts_at < until)
-        async with self._db.read() as session:
-            rows = (
-                await session.execute(
-                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset)
-                )
-            ).scalars()
-            return [_mission(r) for r in rows]
+        return query
 
     async def managed(
         self, association_id: int, *, since: datetime, limit: int = 20

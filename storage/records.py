@@ -74,6 +74,16 @@ class DialogueState:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    """Who wrote, read in one query: the volunteer, their associations (the one used last
+    first) and the dialogue they are in in this chat."""
+
+    volunteer: VolunteerRecord
+    memberships: tuple[MembershipRecord, ...]
+    dialogue: DialogueState | None
+
+
+@dataclass(frozen=True, slots=True)
 class KbQuestionRecord:
     """A question asked to the knowledge base and what became of it."""
 

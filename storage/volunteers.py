@@ -5,16 +5,48 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.conversations import dialogue_of
 from storage.db import Database
-from storage.models import PlatformIdentity, Volunteer
-from storage.records import Contact, VolunteerRecord
+from storage.models import Association, ConversationState, Membership, PlatformIdentity, Volunteer
+from storage.records import (
+    Arrival,
+    AssociationRecord,
+    Contact,
+    MembershipRecord,
+    Role,
+    VolunteerRecord,
+)
 
 SEEN_RESOLUTION = timedelta(hours=1)
 """``last_seen_at`` is refreshed at most this often, to keep reads read-only."""
+_VOLUNTEERS = cast(Table, Volunteer.__table__)
+_IDENTITIES = cast(Table, PlatformIdentity.__table__)
+_SEEN = (
+    update(_VOLUNTEERS)
+    .where(_VOLUNTEERS.c.id == bindparam("volunteer"))
+    .values(last_seen_at=bindparam("seen"))
+)
+_USED = (
+    update(_IDENTITIES)
+    .where(_IDENTITIES.c.id == bindparam("identity"))
+    .values(last_used_at=bindparam("seen"))
+)
+"""Core statements (run for many rows at once) writing the "last seen" times."""
+_PERSON = (
+    Volunteer.id,
+    Volunteer.display_name,
+    Volunteer.locale,
+    Volunteer.device_language,
+    Volunteer.reminders,
+    Volunteer.area,
+    Volunteer.interests,
+    Volunteer.last_seen_at,
+)
 
 _BEST_IDENTITY_FIRST = (
     PlatformIdentity.unreachable_at.is_not(None),
@@ -43,6 +75,8 @@ class VolunteerRepository:
     def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
+        self._pending_seen: dict[int, tuple[int, datetime]] = {}
+        """Volunteer id → (identity used, when): "last seen" times not written yet."""
 
     async def identify(
         self,
@@ -69,13 +103,14 @@ class VolunteerRepository:
             ).first()
         if found is not None:
             volunteer, identity_id, unreachable_at = found
-            stale_language = language is not None and language != volunteer.device_language
-            stale_seen = now - volunteer.last_seen_at >= SEEN_RESOLUTION
-            if stale_language or stale_seen or unreachable_at is not None:
-                await self._touch(volunteer.id, identity_id, now, language)
-                if language is not None:
-                    volunteer.device_language = language
-            return replace(_record(volunteer), missed_since=unreachable_at)
+            return await self._seen(
+                _record(volunteer),
+                volunteer.last_seen_at,
+                identity_id,
+                unreachable_at,
+                language,
+                now,
+            )
         try:
             async with self._db.write() as session:
                 volunteer = Volunteer(
@@ -100,6 +135,110 @@ class VolunteerRepository:
         except IntegrityError:
             # Two first messages raced: the other one registered this identity.
             return await self.identify(platform, platform_user_id, display_name, language)
+
+    async def arrive(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str | None,
+        language: str | None,
+        chat_key: str,
+    ) -> Arrival:
+        """Who wrote, with their associations and their dialogue in ``chat_key``, in one
+        query (a newcomer is registered first)."""
+        now = self._now()
+        query = (
+            select(
+                *_PERSON,
+                PlatformIdentity.id.label("identity_id"),
+                PlatformIdentity.unreachable_at,
+                Association.id.label("association_id"),
+                Association.slug,
+                Association.name,
+                Membership.role,
+                ConversationState.dialogue,
+                ConversationState.step,
+                ConversationState.data,
+                ConversationState.updated_at,
+            )
+            .join(PlatformIdentity, PlatformIdentity.volunteer_id == Volunteer.id)
+            .outerjoin(Membership, Membership.volunteer_id == Volunteer.id)
+            .outerjoin(Association, Association.id == Membership.association_id)
+            .outerjoin(
+                ConversationState,
+                (ConversationState.volunteer_id == Volunteer.id)
+                & (ConversationState.chat_key == chat_key),
+            )
+            .where(
+                PlatformIdentity.platform == platform,
+                PlatformIdentity.platform_user_id == platform_user_id,
+            )
+            .order_by(Membership.last_used_at.desc().nulls_last(), Membership.id)
+        )
+        async with self._db.engine.connect() as connection:  # a plain read, no ORM objects
+            rows = (await connection.execute(query)).all()
+        if not rows:
+            volunteer = await self.identify(platform, platform_user_id, display_name, language)
+            return Arrival(volunteer, (), None)
+        first = rows[0]
+        memberships = tuple(
+            MembershipRecord(AssociationRecord(r.association_id, r.slug, r.name), Role(r.role))
+            for r in rows
+            if r.association_id is not None
+        )
+        person = VolunteerRecord(
+            id=first.id,
+            display_name=first.display_name,
+            locale=first.locale,
+            device_language=first.device_language,
+            reminders=first.reminders,
+            area=first.area,
+            interests=tuple(first.interests or ()),
+        )
+        volunteer = await self._seen(
+            person, first.last_seen_at, first.identity_id, first.unreachable_at, language, now
+        )
+        dialogue = dialogue_of(first if first.dialogue is not None else None, now)
+        return Arrival(volunteer, memberships, dialogue)
+
+    async def _seen(
+        self,
+        volunteer: VolunteerRecord,
+        last_seen_at: datetime,
+        identity_id: int,
+        unreachable_at: datetime | None,
+        language: str | None,
+        now: datetime,
+    ) -> VolunteerRecord:
+        """Note that this person came back: a new device language or a person we could not
+        reach is written at once; the time they were last seen waits for
+        :meth:`flush_seen`, so that an ordinary message is read-only."""
+        stale_language = language is not None and language != volunteer.device_language
+        if stale_language or unreachable_at is not None:
+            await self._touch(volunteer.id, identity_id, now, language)
+            self._pending_seen.pop(volunteer.id, None)
+            if language is not None:
+                volunteer = replace(volunteer, device_language=language)
+        elif now - last_seen_at >= SEEN_RESOLUTION:
+            self._pending_seen[volunteer.id] = (identity_id, now)
+        return replace(volunteer, missed_since=unreachable_at)
+
+    async def flush_seen(self) -> int:
+        """Write the "last seen" times noted since the last call, in one transaction."""
+        pending, self._pending_seen = self._pending_seen, {}
+        if not pending:
+            return 0
+        seen = [{"volunteer": v, "seen": when} for v, (_, when) in pending.items()]
+        used = [{"identity": i, "seen": when} for i, when in pending.values()]
+        try:
+            async with self._db.write() as session:
+                await session.execute(_SEEN, seen)
+                await session.execute(_USED, used)
+        except Exception:
+            for volunteer_id, value in pending.items():  # keep them for the next try
+                self._pending_seen.setdefault(volunteer_id, value)
+            raise
+        return len(pending)
 
     async def _touch(
         self, volunteer_id: int, identity_id: int, now: datetime, language: str | None

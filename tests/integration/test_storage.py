@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,12 @@ from sqlalchemy import Connection
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.wiring import build_app
+from storage.associations import AssociationRepository
+from storage.conversations import ConversationRepository
 from storage.db import Database, UnsupportedDatabaseError, normalise_url
-from storage.models import Base
+from storage.models import Base, Volunteer
 from storage.records import DialogueState, Role
+from storage.volunteers import VolunteerRepository
 from tests.harness import Conversation
 
 
@@ -160,3 +164,42 @@ def test_sqlite_directory_is_created(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "er" / "x.db"
     Database(f"sqlite:///{target}")
     assert target.parent.is_dir()
+
+
+async def test_an_arrival_reads_person_associations_and_dialogue_and_defers_last_seen(
+    db: Database, clock: ManualClock
+) -> None:
+    volunteers = VolunteerRepository(db, clock.now)
+    associations = AssociationRepository(db, clock.now)
+    newcomer = await volunteers.arrive("telegram", "42", "Marie", "fr", "telegram:42")
+    assert (newcomer.memberships, newcomer.dialogue) == ((), None)
+    first = await associations.create("a", "A")
+    second = await associations.create("b", "B")
+    marie = newcomer.volunteer.id
+    await associations.join(marie, first.id)
+    await associations.set_role(marie, second.id, Role.COORDINATOR)
+    await associations.enter(marie, second.id)  # used last: listed first
+    await ConversationRepository(db, clock.now).save(
+        marie, "telegram:42", DialogueState("near", "where", {"n": 1})
+    )
+    clock.advance(timedelta(hours=2))
+    back = await volunteers.arrive("telegram", "42", "Marie", "fr", "telegram:42")
+    assert back.volunteer.id == marie
+    assert [(m.association.slug, m.role) for m in back.memberships] == [
+        ("b", Role.COORDINATOR),
+        ("a", Role.VOLUNTEER),
+    ]
+    assert back.dialogue == DialogueState("near", "where", {"n": 1})
+    elsewhere = await volunteers.arrive("telegram", "42", "Marie", "fr", "telegram:-100")
+    assert elsewhere.dialogue is None
+
+    async def last_seen() -> datetime:
+        async with db.read() as session:
+            row = await session.get(Volunteer, marie)
+            assert row is not None
+            return row.last_seen_at
+
+    assert await last_seen() < clock.now(), "an ordinary message writes nothing"
+    assert await volunteers.flush_seen() == 1
+    assert await last_seen() == clock.now()
+    assert await volunteers.flush_seen() == 0
