@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import aiohttp
-import discord
 from telegram.error import InvalidToken, NetworkError
 
 from bot import kb_cli
@@ -248,6 +246,9 @@ async def _start_discord(
 ) -> Delivery:
     """Connect to Discord; returns the outbox's delivery there. A connection that ends for
     good (token revoked, say) stops the process rather than leaving it half alive."""
+    import aiohttp  # discord.py and its HTTP client are loaded only when Discord is used
+    import discord
+
     limiter = app.send_limiter(Platform.DISCORD, token, DISCORD)
     adapter = app.discord_adapter(
         limiter,

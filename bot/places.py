@@ -184,26 +184,28 @@ class Gazetteer:
     @classmethod
     def load(cls, path: Path = DEFAULT_PLACES) -> Gazetteer:
         """Read a gazetteer file written by ``scripts/build_places.py``."""
-        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
-            lines = handle.read().rstrip("\n").split("\n")
         communes = []
-        for line in lines[1:]:  # the first line is the header
-            insee, name, department, postcodes, lat, lon, population, approx, aliases = line.split(
-                "\t"
-            )
-            communes.append(
-                _Commune(
-                    insee=insee,
-                    name=name,
-                    department=department,
-                    postcodes=tuple(postcodes.split(",")) if postcodes else (),
-                    latitude=float(lat),
-                    longitude=float(lon),
-                    population=int(population),
-                    approximate=approx == "1",
-                    aliases=tuple(aliases.split("|")) if aliases else (),
+        shared: dict[str, str] = {}  # one copy of each department and postcode string
+        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+            next(handle)  # the header
+            for line in handle:  # read as it goes: the whole file is never in memory
+                fields = line.rstrip("\n").split("\t")
+                insee, name, department, postcodes, lat, lon, population, approx, aliases = fields
+                communes.append(
+                    _Commune(
+                        insee=insee,
+                        name=name,
+                        department=shared.setdefault(department, department),
+                        postcodes=tuple(shared.setdefault(c, c) for c in postcodes.split(","))
+                        if postcodes
+                        else (),
+                        latitude=float(lat),
+                        longitude=float(lon),
+                        population=int(population),
+                        approximate=approx == "1",
+                        aliases=tuple(aliases.split("|")) if aliases else (),
+                    )
                 )
-            )
         return cls(communes)
 
     def __len__(self) -> int:

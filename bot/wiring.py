@@ -10,8 +10,8 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.adapters.discord import DiscordAdapter
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery, Send
@@ -63,6 +63,9 @@ from storage.privacy import PrivacyRepository
 from storage.spaces import SpaceRepository
 from storage.subscriptions import SubscriptionRepository
 from storage.volunteers import VolunteerRepository
+
+if TYPE_CHECKING:
+    from bot.adapters.discord import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +158,10 @@ class App:
     def discord_adapter(
         self, limiter: RateLimiter, *, shards: str = "", shard_ids: Sequence[int] = ()
     ) -> DiscordAdapter:
-        """The Discord adapter answering through this core (its client not yet connected)."""
+        """The Discord adapter answering through this core (its client not yet connected).
+        discord.py is imported here, so that an instance without Discord never loads it."""
+        from bot.adapters.discord import DiscordAdapter
+
         return DiscordAdapter(
             self.dispatcher.handle,
             self.services.catalogue,

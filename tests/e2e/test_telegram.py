@@ -65,6 +65,32 @@ def person(peer: Peer, user_id: int, name: str, language: str = "fr") -> Person:
     return Person(peer, user_id, name, language)
 
 
+async def entraide_run(peer: Peer, folder: Path, **settings: str) -> asyncio.subprocess.Process:
+    """`entraide run` in a child process, on a fresh SQLite file, talking to the peer."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
+    }
+    environment.update(
+        ENTRAIDE_DATABASE_URL=f"sqlite:///{folder / 'run.db'}",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ENTRAIDE_TELEGRAM_API_URL=peer.url,
+        PYTHONPATH=str(ROOT),
+        **settings,
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=folder,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def test_start_then_a_question_and_the_did_this_help_buttons(peer: Peer, bot: App) -> None:
     marie = person(peer, 101, "Marie")
     await marie.send("/start")
@@ -269,27 +295,7 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
 async def test_entraide_run_with_a_token_connects_answers_and_stops_on_sigterm(
     peer: Peer, tmp_path: Path
 ) -> None:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment.update(
-        ENTRAIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        ENTRAIDE_TELEGRAM_API_URL=peer.url,
-        PYTHONPATH=str(ROOT),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await entraide_run(peer, tmp_path)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
@@ -306,29 +312,12 @@ async def test_entraide_run_in_webhook_mode_serves_health_and_metrics(
     peer: Peer, tmp_path: Path
 ) -> None:
     port = free_port()
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ENTRAIDE_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment.update(
-        ENTRAIDE_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        ENTRAIDE_TELEGRAM_API_URL=peer.url,
+    process = await entraide_run(
+        peer,
+        tmp_path,
         ENTRAIDE_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
         ENTRAIDE_TELEGRAM_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
         ENTRAIDE_TELEGRAM_WEBHOOK_SECRET="webhook-secret-for-the-tests",
-        PYTHONPATH=str(ROOT),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
