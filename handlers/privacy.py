@@ -23,6 +23,9 @@ PREFIX = "pv"
 DIALOGUE = "erase"
 PURGE_EVERY = timedelta(hours=6)
 MONTH = timedelta(days=30)
+DELIVERED_KEPT = timedelta(days=30)
+"""How long a personal message is kept once delivered (or given up): long enough to look
+into a complaint, not longer."""
 
 
 async def export_command(ctx: Context) -> Sequence[Reply]:
@@ -82,8 +85,8 @@ async def erase(services: Services, volunteer_id: int) -> None:
 
 
 def retention_sweep() -> Sweep:
-    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS`` (looked at a few
-    times a day)."""
+    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS``, and personal
+    messages delivered more than a month ago (looked at a few times a day)."""
     next_run: list[datetime] = []
 
     async def purge(services: Services) -> None:
@@ -97,6 +100,11 @@ def retention_sweep() -> Sweep:
             await erase(services, volunteer_id)
         if gone:
             log.info("erased %s profiles inactive since %s", len(gone), cutoff.date())
+        delivered = await services.outbox.forget_delivered(now - DELIVERED_KEPT)
+        if delivered:
+            log.info(
+                "deleted %s personal messages older than %s days", delivered, DELIVERED_KEPT.days
+            )
 
     return purge
 

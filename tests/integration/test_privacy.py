@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.types import Platform
 from bot.wiring import App
-from storage.models import Base
+from storage.models import Base, OutboxMessage
+from storage.outbox import DeliveryStatus, NewMessage
 from storage.records import Role, SignUpStatus
 from tests.factories import a_mission
 from tests.harness import Conversation
@@ -239,3 +240,31 @@ async def test_inactive_profiles_are_erased_after_the_retention_period(
     names = await services.volunteers.names(list(range(1, 10)))
     assert "Sleeper" not in names.values()
     assert "Awake" in names.values()
+
+
+async def test_personal_messages_are_deleted_a_month_after_delivery(
+    app_any_db: App, clock: ManualClock
+) -> None:
+    services = app_any_db.services
+    marie = Conversation(app_any_db.dispatcher, user_id="m", name="Marie")
+    await marie.send("/start")
+    volunteer = await services.volunteers.identify("console", "m", "Marie")
+    body = {"text": {"literal": "Votre binôme vous écrit : bonjour"}}
+
+    def personal(key: str, status: DeliveryStatus) -> NewMessage:
+        return NewMessage(key, volunteer.id, "console", "m", "fr", body, status=status)
+
+    await services.outbox.enqueue_many(
+        [
+            personal("old-sent", DeliveryStatus.SENT),
+            personal("old-unreachable", DeliveryStatus.UNREACHABLE),
+            personal("old-pending", DeliveryStatus.PENDING),
+            NewMessage.group("old-post", "telegram", "-100", "fr", body),
+        ]
+    )
+    clock.advance(timedelta(days=31))
+    await services.outbox.enqueue_many([personal("new-sent", DeliveryStatus.SENT)])
+    await app_any_db.worker.tick()
+    async with services.db.read() as session:
+        keys = set((await session.execute(select(OutboxMessage.key))).scalars())
+    assert keys == {"old-pending", "old-post", "new-sent"}
