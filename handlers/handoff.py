@@ -223,6 +223,31 @@ async def _post_in_mentor_channels(
     return len(channels)
 
 
+async def _show_taken_in_groups(
+    services: Services, request: HelpRecord, helper: str | None
+) -> None:
+    """The request's posts in the mentors' groups and channels now say who took it, without
+    the button, so that nobody else presses it for nothing."""
+    posts = await services.outbox.sent_posts(f"help:{request.id}:group:")
+    body = reply_to_json(
+        Reply(text=msg("handoff.taken_in_group", name=helper or msg("handoff.a_mentor")))
+    )
+    await services.outbox.enqueue_many(
+        [
+            NewMessage.group(
+                f"help:{request.id}:taken-post:{p.platform}:{p.chat_id}:{p.message_id}",
+                p.platform,
+                p.chat_id,
+                p.locale,
+                body,
+                edit_message_id=p.message_id,
+            )
+            for p in posts
+        ],
+        bulk=False,
+    )
+
+
 async def _tell_coordinators(
     services: Services, request: HelpRecord, name: str | None, key: str
 ) -> None:
@@ -319,6 +344,7 @@ async def _take(ctx: Context, request: HelpRecord) -> Sequence[Reply]:
         ),
         f"help:{request.id}:taken",
     )
+    await _show_taken_in_groups(services, request, helper)
     log.info("help request %s taken by volunteer %s", request.id, ctx.volunteer.id)
     return [
         Reply(

@@ -575,3 +575,9 @@ async def test_help_requests_posted_in_the_mentors_channel_are_taken_from_there(
     again = await carol.click(post, custom_id=take)
     assert again.response is not None
     assert "Someone is already on it" in again.response.content
+    await server.deliver()
+    edited = salon.last_message
+    assert edited is not None
+    assert edited.id == post.id, "the post itself was edited"
+    assert "**paula** s'occupe de cette demande d'aide" in edited.content
+    assert not [i for i in custom_ids(edited) if i.startswith("e:hr:take:")], "no button left"
