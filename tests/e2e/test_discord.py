@@ -450,6 +450,28 @@ async def test_a_sharded_client_answers_too(
     env.raise_errors()
 
 
+async def test_a_process_running_some_shards_serves_their_servers_only(
+    tmp_path: Path, settings_for: Callable[[str], Settings]
+) -> None:
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'split.db'}"))
+    adapter = app.discord_adapter(unpaced(), shards="2", shard_ids=[1])
+    env = simcord.Env(adapter.client)
+    await env.start()
+    try:
+        ours = env.create_guild("Association A", shard_id=1)
+        theirs = env.create_guild("Association B", shard_id=0)
+        answered = []
+        for guild in (ours, theirs):
+            channel = guild.create_text_channel("general")
+            member = guild.add_member(env.create_user(f"member-{guild.id}"))
+            result = await member.slash(channel, "aide")
+            answered.append(result.response is not None)
+    finally:
+        await env.shutdown()
+        await app.close()
+    assert answered == [True, False], "the other shard's server is another process's"
+
+
 async def test_a_burst_of_commands_gets_one_slow_down_and_every_interaction_is_acknowledged(
     tmp_path: Path, settings_for: Callable[[str], Settings]
 ) -> None:
