@@ -467,6 +467,9 @@ class DiscordAdapter:
         self._connection: asyncio.Task[None] | None = None
         self.specs = command_specs(aliases, catalogue)
         self.client = _client(self, shards, shard_ids)
+        self.publishes_commands = not shard_ids or 0 in shard_ids
+        """Slash commands are global: with shards split across processes, the one running
+        shard 0 publishes them, the others only answer them."""
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -492,7 +495,8 @@ class DiscordAdapter:
             description = f"discord.option_{key}_description"
             english[self._text("fr", description)] = self._text("en", description)
         await tree.set_translator(Translations(english))
-        await tree.sync()
+        if self.publishes_commands:
+            await tree.sync()
 
     def _command(self, spec: CommandSpec) -> app_commands.Command[Any, Any, None]:
         adapter = self
