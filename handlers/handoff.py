@@ -232,19 +232,10 @@ async def _show_taken_in_groups(
     body = reply_to_json(
         Reply(text=msg("handoff.taken_in_group", name=helper or msg("handoff.a_mentor")))
     )
-    await services.outbox.enqueue_many(
-        [
-            NewMessage.group(
-                f"help:{request.id}:taken-post:{p.platform}:{p.chat_id}:{p.message_id}",
-                p.platform,
-                p.chat_id,
-                p.locale,
-                body,
-                edit_message_id=p.message_id,
-            )
-            for p in posts
-        ],
-        bulk=False,
+    await services.outbox.edit_posts(
+        posts,
+        body,
+        lambda p: f"help:{request.id}:taken-post:{p.platform}:{p.chat_id}:{p.message_id}",
     )
 
 

@@ -81,17 +81,8 @@ async def refresh(services: Services, mission: MissionRecord | None) -> None:
         return
     body = reply_to_json(post_reply(services, mission))
     state = f"{services.clock.now().isoformat()}:{mission.taken}:{mission.status.value}"
-    await services.outbox.enqueue_many(
-        [
-            NewMessage.group(
-                f"post-edit:{mission.id}:{p.platform}:{p.chat_id}:{p.message_id}:{state}",
-                p.platform,
-                p.chat_id,
-                p.locale,
-                body,
-                edit_message_id=p.message_id,
-            )
-            for p in posts
-        ],
-        bulk=False,
+    await services.outbox.edit_posts(
+        posts,
+        body,
+        lambda p: f"post-edit:{mission.id}:{p.platform}:{p.chat_id}:{p.message_id}:{state}",
     )

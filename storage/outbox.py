@@ -309,6 +309,25 @@ class OutboxRepository:
                     .execution_options(synchronize_session=False)
                 )
 
+    async def edit_posts(
+        self, posts: Sequence[SentPost], body: dict[str, Any], key: Callable[[SentPost], str]
+    ) -> None:
+        """Queue an edit of each group post so that it shows ``body`` (once per ``key``)."""
+        await self.enqueue_many(
+            [
+                NewMessage.group(
+                    key(post),
+                    post.platform,
+                    post.chat_id,
+                    post.locale,
+                    body,
+                    edit_message_id=post.message_id,
+                )
+                for post in posts
+            ],
+            bulk=False,
+        )
+
     async def forget_delivered(self, before: datetime, batch: int = 1000) -> int:
         """Delete the personal messages dealt with (sent, given up, unreachable) and queued
         before ``before``: a relayed conversation or a reminder is not kept once it has done
