@@ -290,9 +290,8 @@ def _webhook(settings: Settings) -> WebhookSettings | None:
         raise StartupError(
             "ENTRAIDE_TELEGRAM_WEBHOOK_SECRET is required with ENTRAIDE_TELEGRAM_WEBHOOK_URL"
         )
-    host, _, port = settings.telegram_webhook_listen.rpartition(":")
     path = urlsplit(url).path.strip("/") or "telegram"
-    return WebhookSettings(url, host, int(port), path, secret.get_secret_value())
+    return WebhookSettings(url, path, secret.get_secret_value())
 
 
 async def _db_upgrade(settings: Settings) -> None:

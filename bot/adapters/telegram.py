@@ -529,10 +529,9 @@ class TelegramAdapter:
 
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
-    """Where Telegram posts updates (``url``) and where this process listens for them."""
+    """Where Telegram posts updates (``url``, whose ``path`` the web server answers) and the
+    secret it sends with each."""
 
     url: str
-    host: str
-    port: int
     path: str
     secret: str

@@ -257,7 +257,7 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
     )
     await server.start()
     url = f"http://127.0.0.1:{server.port}/telegram"
-    await adapter.start(webhook=WebhookSettings(url, "127.0.0.1", server.port, "telegram", secret))
+    await adapter.start(webhook=WebhookSettings(url, "telegram", secret))
     server.receive = adapter.receive
     try:
         marie = person(peer, 701, "Marie")
