@@ -15,6 +15,7 @@ from bot.flood import FloodGate, Verdict
 from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
+from storage.db import Unit
 from storage.records import (
     AssociationRecord,
     JobRecord,
@@ -177,21 +178,40 @@ class Dispatcher:
             REQUEST.reset(token)
 
     async def _handle(self, event: Event, default: str) -> Response:
+        """Everything the event changes is one transaction: a failure leaves nothing half
+        done."""
         try:
-            ctx = await self._context(event)
+            async with self.services.db.unit() as unit:
+                ctx = await self._context(event)
+                replies = await self._answer(ctx, unit)
         except Exception:
             log.exception(
-                "could not load context for %s user %s", event.user.platform, event.user.user_id
+                "could not load or save the event of %s user %s (kind=%s)",
+                event.user.platform,
+                event.user.user_id,
+                event.kind,
             )
             return self._respond(default, [Reply(text=msg("error.generic"))])
+        if event.chat.ephemeral and ctx.dialogue is not None and not any(r.form for r in replies):
+            # The next answer must be typed, and typing is read in the private chat only.
+            replies = [replace(r, private=True) for r in replies]
+        if ctx.volunteer.missed_since is not None and event.user.platform in MISSED_NOTICES:
+            replies = [Reply(text=msg(MISSED_NOTICES[event.user.platform])), *replies]
+        return self._respond(ctx.locale, replies)
+
+    async def _answer(self, ctx: Context, unit: Unit) -> Sequence[Reply]:
+        """The handler's replies; when it fails, what it changed is undone."""
+        event = ctx.event
         current = REQUEST.get()
         if current is not None and ctx.association is not None:
             REQUEST.set((current[0], ctx.association.id))
         try:
-            replies = await self._route(ctx)
+            return await self._route(ctx)
         except UserError as problem:
-            replies = [Reply(text=problem.message)]
+            await unit.discard()
+            return [Reply(text=problem.message)]
         except Exception:
+            await unit.discard()
             log.exception(
                 "handler failed: platform=%s user=%s volunteer=%s kind=%s command=%s button=%s",
                 event.user.platform,
@@ -201,13 +221,7 @@ class Dispatcher:
                 event.command,
                 event.button,
             )
-            replies = [Reply(text=msg("error.generic"), buttons=((self.help_button(),),))]
-        if event.chat.ephemeral and ctx.dialogue is not None and not any(r.form for r in replies):
-            # The next answer must be typed, and typing is read in the private chat only.
-            replies = [replace(r, private=True) for r in replies]
-        if ctx.volunteer.missed_since is not None and event.user.platform in MISSED_NOTICES:
-            replies = [Reply(text=msg(MISSED_NOTICES[event.user.platform])), *replies]
-        return self._respond(ctx.locale, replies)
+            return [Reply(text=msg("error.generic"), buttons=((self.help_button(),),))]
 
     def help_button(self) -> Button:
         """A button back to the menu, for dead ends."""

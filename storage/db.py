@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,97 @@ def normalise_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
+SQLITE_WRITE_WAIT = 30.0
+"""Seconds a SQLite writer waits, by default, for this process's other writers."""
+
+
+class WriterBusyError(RuntimeError):
+    """A SQLite writer waited too long for the others of this process."""
+
+
+class Unit:
+    """One event's unit of work: a single session, opened on first use and committed (or
+    rolled back) once, at the end. Inside it, ``Database.read`` and ``Database.write`` hand
+    out this session instead of opening their own; each nested write is a savepoint."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._session: AsyncSession | None = None
+        self._locked = False
+        self._depth = 0
+
+    @asynccontextmanager
+    async def block(self, *, savepoint: bool) -> AsyncIterator[AsyncSession]:
+        """The session for one repository call; when the outermost call ends, its objects are
+        let go so that the next one loads afresh, as it would in a session of its own."""
+        session = await self.session()
+        self._depth += 1
+        try:
+            if savepoint:
+                async with session.begin_nested():
+                    yield session
+            else:
+                yield session
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                session.expunge_all()
+
+    @property
+    def opened(self) -> bool:
+        """Whether anything reached the database."""
+        return self._session is not None
+
+    async def session(self) -> AsyncSession:
+        """The unit's session, begun on first use (on SQLite, holding the write lock from
+        the start: a transaction that reads then writes must not see another writer land in
+        between)."""
+        if self._session is None:
+            session = self._db.sessions()
+            if self._db.dialect == "sqlite":
+                await self._db.take_writer()
+                self._locked = True
+                try:
+                    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                except BaseException:
+                    await session.close()
+                    self._release()
+                    raise
+            self._session = session
+        return self._session
+
+    async def discard(self) -> None:
+        """Undo everything done so far (the unit goes on with a fresh transaction)."""
+        if self._session is not None:
+            await self._finish(commit=False)
+
+    async def _finish(self, *, commit: bool) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._locked:
+            self._locked = False
+            self._db.give_writer()
+
+
 class Database:
     """Owns the engine; hands out sessions; applies migrations."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, write_wait: float = SQLITE_WRITE_WAIT
+    ) -> None:
         self.url = normalise_url(url)
+        self.write_wait = write_wait
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         options: dict[str, Any] = {"echo": echo}
@@ -63,20 +151,54 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._unit: ContextVar[Unit | None] = ContextVar(f"unit-{id(self)}", default=None)
+        self._writer = asyncio.Lock()
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """Make everything done inside (in this task) one transaction: committed at the end,
+        rolled back if an exception leaves the block. Nested units join the outer one."""
+        current = self._unit.get()
+        if current is not None:
+            yield current
+            return
+        unit = Unit(self)
+        token = self._unit.set(unit)
+        try:
+            yield unit
+        except BaseException:
+            await unit._finish(commit=False)
+            raise
+        else:
+            await unit._finish(commit=True)
+        finally:
+            self._unit.reset(token)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads (committed on success, rolled back on error)."""
+        """A session for reads (committed on success, rolled back on error); inside a unit of
+        work, the unit's session."""
+        unit = self._unit.get()
+        if unit is not None:
+            async with unit.block(savepoint=False) as session:
+                yield session
+            return
         async with self.sessions() as session:
             yield session
             await session.commit()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session that commits on success and rolls back on error. On SQLite it takes the
-        write lock up front (BEGIN IMMEDIATE) so that a read-then-write sequence cannot
-        interleave with another writer."""
-        async with self.sessions() as session:
+        """A session that commits on success and rolls back on error; inside a unit of work, a
+        savepoint of the unit's session (released on success, rolled back on error). On SQLite
+        it takes the write lock up front (BEGIN IMMEDIATE) so that a read-then-write sequence
+        cannot interleave with another writer."""
+        unit = self._unit.get()
+        if unit is not None:
+            async with unit.block(savepoint=True) as session:
+                yield session
+            return
+        async with self._sqlite_writer(), self.sessions() as session:
             if self.dialect == "sqlite":
                 await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             try:
@@ -85,6 +207,32 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def take_writer(self) -> None:
+        """Wait for this process's other SQLite writers, in turn (SQLite has one writer at a
+        time; waiting here is fair and wakes at once, where SQLite's own busy wait sleeps)."""
+        try:
+            async with asyncio.timeout(self.write_wait):
+                await self._writer.acquire()
+        except TimeoutError:
+            raise WriterBusyError(
+                f"another writer held the database for over {self.write_wait:g} s"
+            ) from None
+
+    def give_writer(self) -> None:
+        """Let the next SQLite writer of this process in."""
+        self._writer.release()
+
+    @asynccontextmanager
+    async def _sqlite_writer(self) -> AsyncIterator[None]:
+        if self.dialect != "sqlite":
+            yield
+            return
+        await self.take_writer()
+        try:
+            yield
+        finally:
+            self.give_writer()
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to ``revision``."""

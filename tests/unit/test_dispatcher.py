@@ -121,6 +121,29 @@ async def test_handler_failure_is_logged_with_context_and_answered_politely(
     assert record.exc_info is not None
 
 
+async def test_what_a_failing_handler_wrote_is_undone(app: App) -> None:
+    """One event is one transaction: a handler that breaks half-way leaves nothing half done,
+    and the next event works."""
+
+    async def half_done(ctx: Context) -> Sequence[Reply]:
+        await ctx.services.associations.create("moitie", "À moitié")
+        raise RuntimeError("broke after the first write")
+
+    async def whole(ctx: Context) -> Sequence[Reply]:
+        await ctx.services.associations.create("entier", "En entier")
+        return [Reply(text=msg("cancel.done"))]
+
+    app.dispatcher.command(["moitie"], half_done)
+    app.dispatcher.command(["entier"], whole)
+    person = Conversation(app.dispatcher, user_id="43")
+    await person.send("/moitie")
+    assert "pas marché de mon côté" in person.text
+    await person.send("/entier")
+    associations = app.services.associations
+    assert await associations.by_slug("moitie") is None
+    assert await associations.by_slug("entier") is not None
+
+
 async def test_user_error_is_shown_without_logging(
     app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
