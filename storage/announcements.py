@@ -108,7 +108,7 @@ class AnnouncementRepository:
             created_at=self._now(),
         )
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 exists = await session.execute(
                     select(Announcement.id).where(Announcement.key == key)
                 )

@@ -67,7 +67,7 @@ class AssociationRepository:
         if existing is not None:
             return existing
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 session.add(
                     Membership(
                         volunteer_id=volunteer_id,

@@ -14,7 +14,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -55,16 +57,23 @@ class WriterBusyError(RuntimeError):
     """A SQLite writer waited too long for the others of this process."""
 
 
+class UnitFailedError(RuntimeError):
+    """A database error inside a unit of work was caught and the work went on: the unit's
+    transaction can not be trusted, so nothing of it is kept."""
+
+
 class Unit:
     """One event's unit of work: a single session, opened on first use and committed (or
     rolled back) once, at the end. Inside it, ``Database.read`` and ``Database.write`` hand
-    out this session instead of opening their own; each nested write is a savepoint."""
+    out this session instead of opening their own. A write whose failure is expected and
+    caught asks for a savepoint; a database error anywhere else fails the whole unit."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._session: AsyncSession | None = None
         self._locked = False
         self._depth = 0
+        self._broken: DBAPIError | None = None
 
     @asynccontextmanager
     async def block(self, *, savepoint: bool) -> AsyncIterator[AsyncSession]:
@@ -78,6 +87,11 @@ class Unit:
                     yield session
             else:
                 yield session
+                await session.flush()  # before the objects are let go
+        except DBAPIError as error:
+            if not savepoint:
+                self._broken = error
+            raise
         finally:
             self._depth -= 1
             if self._depth == 0:
@@ -113,9 +127,13 @@ class Unit:
 
     async def _finish(self, *, commit: bool) -> None:
         session, self._session = self._session, None
+        broken, self._broken = self._broken, None
         if session is None:
             return
         try:
+            if commit and broken is not None:
+                await session.rollback()
+                raise UnitFailedError("a database error was caught inside the unit") from broken
             if commit:
                 await session.commit()
             else:
@@ -188,14 +206,27 @@ class Database:
             await session.commit()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session that commits on success and rolls back on error; inside a unit of work, a
-        savepoint of the unit's session (released on success, rolled back on error). On SQLite
-        it takes the write lock up front (BEGIN IMMEDIATE) so that a read-then-write sequence
-        cannot interleave with another writer."""
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection for Core reads that build no ORM objects; inside a unit of work,
+        the unit's own."""
         unit = self._unit.get()
         if unit is not None:
-            async with unit.block(savepoint=True) as session:
+            async with unit.block(savepoint=False) as session:
+                yield await session.connection()
+            return
+        async with self.engine.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def write(self, *, savepoint: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success and rolls back on error. On SQLite it takes the
+        write lock up front (BEGIN IMMEDIATE) so that a read-then-write sequence cannot
+        interleave with another writer. Inside a unit of work, the unit's session; with
+        ``savepoint``, for a write whose failure the caller catches (a race on a unique key),
+        a savepoint of it, so that the failure undoes that write only."""
+        unit = self._unit.get()
+        if unit is not None:
+            async with unit.block(savepoint=savepoint) as session:
                 yield session
             return
         async with self._sqlite_writer(), self.sessions() as session:

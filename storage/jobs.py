@@ -46,7 +46,7 @@ class JobRepository:
         """Schedule a job once per ``key``; a pending job with that key is moved to the new
         time. Returns False when the key's job has already been done."""
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 row = (
                     await session.execute(select(ScheduledJob).where(ScheduledJob.key == key))
                 ).scalar_one_or_none()

@@ -266,7 +266,7 @@ class MissionRepository:
                     & Mission.longitude.between(longitude - run, longitude + run),
                 )
             )
-        async with self._db.engine.connect() as connection:
+        async with self._db.connection() as connection:
             rows = await connection.execute(
                 query.order_by(Mission.starts_at, Mission.id).limit(limit)
             )

@@ -58,7 +58,7 @@ class SpaceRepository:
         if found is not None:
             return found
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 association = Association(
                     slug=f"{platform}-{space_id}"[:64],
                     name=(name or space_id).strip()[:200] or space_id,

@@ -64,7 +64,7 @@ class SubscriptionRepository:
         if choice.scope is SubscriptionScope.ALL:
             raise ValueError("use subscribe_all for every announcement")
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 await session.execute(
                     self._delete(volunteer_id, association_id).where(Subscription.scope == _ALL)
                 )

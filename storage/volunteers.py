@@ -112,7 +112,7 @@ class VolunteerRepository:
                 now,
             )
         try:
-            async with self._db.write() as session:
+            async with self._db.write(savepoint=True) as session:
                 volunteer = Volunteer(
                     display_name=name,
                     device_language=language,
@@ -175,7 +175,7 @@ class VolunteerRepository:
             )
             .order_by(Membership.last_used_at.desc().nulls_last(), Membership.id)
         )
-        async with self._db.engine.connect() as connection:  # a plain read, no ORM objects
+        async with self._db.connection() as connection:  # a plain read, no ORM objects
             rows = (await connection.execute(query)).all()
         if not rows:
             volunteer = await self.identify(platform, platform_user_id, display_name, language)

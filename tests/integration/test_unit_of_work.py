@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import ManualClock
 from storage.associations import AssociationRepository
-from storage.db import Database, WriterBusyError
+from storage.db import Database, UnitFailedError, WriterBusyError
 from storage.models import Association
 
 
@@ -49,16 +49,38 @@ async def test_an_error_leaving_the_unit_undoes_all_of_it(db: Database, clock: M
     assert not {"jardin", "chorale"} & await _slugs(db)
 
 
-async def test_a_failed_write_caught_inside_undoes_only_itself(
+async def test_a_failed_write_in_a_savepoint_undoes_only_itself(
     db: Database, clock: ManualClock
 ) -> None:
     associations = AssociationRepository(db, clock.now)
+
+    async def duplicate() -> None:
+        async with db.write(savepoint=True) as session:
+            session.add(Association(slug="velo", name="Le même nom", created_at=clock.now()))
+
     async with db.unit():
         await associations.create("velo", "Atelier vélo")
         with pytest.raises(IntegrityError):
-            await associations.create("velo", "Le même nom court")
+            await duplicate()
         await associations.create("lecture", "Lecture partagée")  # the unit goes on
     assert {"velo", "lecture"} <= await _slugs(db)
+
+
+async def test_a_database_error_caught_outside_a_savepoint_fails_the_unit(
+    db: Database, clock: ManualClock
+) -> None:
+    associations = AssociationRepository(db, clock.now)
+
+    async def swallowing_event() -> None:
+        async with db.unit():
+            await associations.create("piano", "Piano")
+            with pytest.raises(IntegrityError):
+                await associations.create("piano", "Piano encore")
+            # Carrying on as if nothing happened must not keep a half-failed transaction.
+
+    with pytest.raises(UnitFailedError):
+        await swallowing_event()
+    assert "piano" not in await _slugs(db)
 
 
 async def test_discard_undoes_what_came_before_and_keeps_what_comes_after(
