@@ -15,7 +15,7 @@ from bot.flood import FloodGate, Verdict
 from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
-from storage.db import Unit
+from storage.db import Unit, lost_connection
 from storage.records import (
     AssociationRecord,
     JobRecord,
@@ -179,11 +179,20 @@ class Dispatcher:
 
     async def _handle(self, event: Event, default: str) -> Response:
         """Everything the event changes is one transaction: a failure leaves nothing half
-        done."""
+        done. When the database connection turns out to be dead (the database restarted), the
+        event is answered again, once, on a new one."""
         try:
-            async with self.services.db.unit() as unit:
-                ctx = await self._context(event)
-                replies = await self._answer(ctx, unit)
+            try:
+                ctx, replies = await self._transaction(event)
+            except Exception as error:
+                if not lost_connection(error):
+                    raise
+                log.warning(
+                    "database connection lost; answering %s user %s again on a new one",
+                    event.user.platform,
+                    event.user.user_id,
+                )
+                ctx, replies = await self._transaction(event)
         except Exception:
             log.exception(
                 "could not load or save the event of %s user %s (kind=%s)",
@@ -198,6 +207,11 @@ class Dispatcher:
         if ctx.volunteer.missed_since is not None and event.user.platform in MISSED_NOTICES:
             replies = [Reply(text=msg(MISSED_NOTICES[event.user.platform])), *replies]
         return self._respond(ctx.locale, replies)
+
+    async def _transaction(self, event: Event) -> tuple[Context, Sequence[Reply]]:
+        async with self.services.db.unit() as unit:
+            ctx = await self._context(event)
+            return ctx, await self._answer(ctx, unit)
 
     async def _answer(self, ctx: Context, unit: Unit) -> Sequence[Reply]:
         """The handler's replies; when it fails, what it changed is undone."""

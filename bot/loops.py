@@ -7,6 +7,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from storage.db import lost_connection
+
 log = logging.getLogger(__name__)
 
 
@@ -19,7 +21,10 @@ async def repeat(
         try:
             if await work():
                 continue
-        except Exception:
-            log.exception("%s failed; trying again shortly", what)
+        except Exception as error:
+            if lost_connection(error):
+                log.warning("%s: database connection lost; trying again shortly", what)
+            else:
+                log.exception("%s failed; trying again shortly", what)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)

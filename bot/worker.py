@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.dispatcher import JobHandler, Sweep
 from bot.retry import Backoff
 from bot.services import Services
+from storage.db import lost_connection
 from storage.records import JobRecord
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,12 @@ class Worker:
         for sweep in self._sweeps:
             try:
                 await sweep(self._services)
-            except Exception:
-                log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
+            except Exception as error:
+                name = getattr(sweep, "__name__", sweep)
+                if lost_connection(error):
+                    log.warning("sweep %s: database connection lost; again at the next tick", name)
+                else:
+                    log.exception("sweep %s failed", name)
         done = 0
         for _ in range(MAX_BATCHES):
             batch = await self._services.jobs.claim_due(self.name, self._lease, BATCH)

@@ -62,6 +62,12 @@ class UnitFailedError(RuntimeError):
     transaction can not be trusted, so nothing of it is kept."""
 
 
+def lost_connection(error: BaseException) -> bool:
+    """Whether this failure was the database connection dropping (a restart, a network cut):
+    nothing was done on it, and a new connection may well work."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 class Unit:
     """One event's unit of work: a single session, opened on first use and committed (or
     rolled back) once, at the end. Inside it, ``Database.read`` and ``Database.write`` hand
@@ -164,7 +170,10 @@ class Database:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
         else:
-            options.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # No pre-ping (on asyncpg it costs three round trips at every checkout): a dead
+            # connection is noticed when used, the pool is then renewed, and the event is
+            # answered again (see the dispatcher) or the timed job runs at its next turn.
+            options.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
@@ -271,14 +280,18 @@ class Database:
             await connection.run_sync(_run_upgrade, revision)
 
     async def ping(self) -> bool:
-        """Whether the database answers."""
-        try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("database ping failed")
-            return False
-        return True
+        """Whether the database answers (a pooled connection found dead is replaced first)."""
+        for attempt in (1, 2):
+            try:
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            except Exception as error:
+                if attempt == 1 and lost_connection(error):
+                    continue
+                log.exception("database ping failed")
+                return False
+            return True
+        return False
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
