@@ -99,7 +99,7 @@ class Model:
 DEFAULT_MODEL = Model(
     rank_weights=(2.0, 2.281, 0.178, 1.044, 1.414, 4.226, 3.016, 3.697, 2.445, 0.386, 0.842, 0.261),
     confidence_weights=(-13.245, 0.366, -1.035, 2.793, 0.912, 0.758, -0.626, 2.162, 4.341, -1.055),
-    answer=0.86,
+    answer=0.91,
     suggest=0.015,
     relevant=0.09,
 )
