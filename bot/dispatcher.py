@@ -69,6 +69,11 @@ class MenuEntry:
     coordinator_only: bool = False
 
 
+class _AnswerAgain(Exception):
+    """The database connection was found dead before anything was written: the event can be
+    answered again on a new one."""
+
+
 class Dispatcher:
     """Routes commands (with aliases), button data prefixes, dialogues, locations and free text."""
 
@@ -184,9 +189,7 @@ class Dispatcher:
         try:
             try:
                 ctx, replies = await self._transaction(event)
-            except Exception as error:
-                if not lost_connection(error):
-                    raise
+            except _AnswerAgain:
                 log.warning(
                     "database connection lost; answering %s user %s again on a new one",
                     event.user.platform,
@@ -209,9 +212,18 @@ class Dispatcher:
         return self._respond(ctx.locale, replies)
 
     async def _transaction(self, event: Event) -> tuple[Context, Sequence[Reply]]:
-        async with self.services.db.unit() as unit:
-            ctx = await self._context(event)
-            return ctx, await self._answer(ctx, unit)
+        """The event's context and replies, in one unit of work."""
+        unit: Unit | None = None
+        try:
+            async with self.services.db.unit() as unit:
+                ctx = await self._context(event)
+                return ctx, await self._answer(ctx, unit)
+        except Exception as error:
+            # Answering again is safe only if nothing was written: a connection lost during
+            # a write, or its commit, may have changed something.
+            if lost_connection(error) and unit is not None and not unit.wrote:
+                raise _AnswerAgain from error
+            raise
 
     async def _answer(self, ctx: Context, unit: Unit) -> Sequence[Reply]:
         """The handler's replies; when it fails, what it changed is undone."""

@@ -80,6 +80,8 @@ class Unit:
         self._locked = False
         self._depth = 0
         self._broken: DBAPIError | None = None
+        self.wrote = False
+        """Whether a write began: after that, a failure may have changed something."""
 
     @asynccontextmanager
     async def block(self, *, savepoint: bool) -> AsyncIterator[AsyncSession]:
@@ -235,6 +237,7 @@ class Database:
         a savepoint of it, so that the failure undoes that write only."""
         unit = self._unit.get()
         if unit is not None:
+            unit.wrote = True
             async with unit.block(savepoint=savepoint) as session:
                 yield session
             return

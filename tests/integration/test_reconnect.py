@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.context import Context
 from bot.envelope import reply_to_json
 from bot.types import Outgoing, Platform, Reply, msg
 from bot.wiring import App, build_app
@@ -107,3 +108,27 @@ async def test_a_message_sent_as_the_connections_drop_is_recorded_once(
 async def test_health_check_replaces_a_dead_connection(app_pg: App) -> None:
     await _drop_every_connection(POSTGRES_URL or "")
     assert await app_pg.services.db.ping()
+
+
+async def test_an_event_that_wrote_is_not_answered_twice(
+    app_pg: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connection lost once something was written may have committed it: the person is told
+    something went wrong rather than the handler run a second time."""
+    runs: list[int] = []
+
+    async def cut_at_commit(ctx: Context) -> Sequence[Reply]:
+        runs.append(1)
+        await ctx.services.associations.create(f"coupure-{len(runs)}", "Coupure")
+        await _drop_every_connection(POSTGRES_URL or "")
+        return [Reply(text=msg("cancel.done"))]
+
+    app_pg.dispatcher.command(["coupure"], cut_at_commit)
+    marie = Conversation(app_pg.dispatcher)
+    await marie.send("/aide")
+    with caplog.at_level(logging.ERROR):
+        await marie.send("/coupure")
+    assert runs == [1]
+    assert "pas marché de mon côté" in marie.text
+    await marie.send("/aide")  # and the next event works
+    assert "Voici ce que je sais faire" in marie.text
