@@ -15,7 +15,7 @@ from bot.flood import FloodGate, Verdict
 from bot.logs import REQUEST
 from bot.services import Services
 from bot.types import Button, Event, Location, Msg, Platform, Reply, Response, msg
-from storage.db import Unit, lost_connection
+from storage.db import Unit, conflicted, lost_connection
 from storage.records import (
     AssociationRecord,
     JobRecord,
@@ -70,8 +70,8 @@ class MenuEntry:
 
 
 class _AnswerAgain(Exception):
-    """The database connection was found dead before anything was written: the event can be
-    answered again on a new one."""
+    """Nothing of the event was kept (its connection was found dead before any write, or the
+    database undid its transaction): it can be answered again."""
 
 
 class Dispatcher:
@@ -184,16 +184,14 @@ class Dispatcher:
 
     async def _handle(self, event: Event, default: str) -> Response:
         """Everything the event changes is one transaction: a failure leaves nothing half
-        done. When the database connection turns out to be dead (the database restarted), the
-        event is answered again, once, on a new one."""
+        done. When nothing of it was kept (its connection turned out dead before any write, or
+        the database undid it in a deadlock), the event is answered again, once."""
         try:
             try:
                 ctx, replies = await self._transaction(event)
-            except _AnswerAgain:
+            except _AnswerAgain as again:
                 log.warning(
-                    "database connection lost; answering %s user %s again on a new one",
-                    event.user.platform,
-                    event.user.user_id,
+                    "%s; answering %s user %s again", again, event.user.platform, event.user.user_id
                 )
                 ctx, replies = await self._transaction(event)
         except Exception:
@@ -219,10 +217,12 @@ class Dispatcher:
                 ctx = await self._context(event)
                 return ctx, await self._answer(ctx, unit)
         except Exception as error:
-            # Answering again is safe only if nothing was written: a connection lost during
-            # a write, or its commit, may have changed something.
+            # Answering again is safe only if nothing was kept: a connection lost during a
+            # write, or its commit, may have changed something; a deadlock undid everything.
             if lost_connection(error) and unit is not None and not unit.wrote:
-                raise _AnswerAgain from error
+                raise _AnswerAgain("database connection lost") from error
+            if conflicted(error):
+                raise _AnswerAgain("transaction undone by the database (deadlock)") from error
             raise
 
     async def _answer(self, ctx: Context, unit: Unit) -> Sequence[Reply]:
@@ -236,7 +236,9 @@ class Dispatcher:
         except UserError as problem:
             await unit.discard()
             return [Reply(text=problem.message)]
-        except Exception:
+        except Exception as error:
+            if conflicted(error):
+                raise  # the whole event is answered again
             await unit.discard()
             log.exception(
                 "handler failed: platform=%s user=%s volunteer=%s kind=%s command=%s button=%s",

@@ -68,6 +68,18 @@ def lost_connection(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+CONFLICT_STATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock and serialization failure: it rolled one transaction back whole."""
+
+
+def conflicted(error: BaseException) -> bool:
+    """Whether PostgreSQL gave up this transaction for another's sake (a deadlock): nothing of
+    it was kept, and running it again will most likely work."""
+    return isinstance(error, DBAPIError) and (
+        getattr(error.orig, "sqlstate", None) in CONFLICT_STATES
+    )
+
+
 class Unit:
     """One event's unit of work: a single session, opened on first use and committed (or
     rolled back) once, at the end. Inside it, ``Database.read`` and ``Database.write`` hand

@@ -1,22 +1,26 @@
-"""When PostgreSQL drops every connection (a restart, a failover), nobody notices."""
+"""When PostgreSQL drops every connection (a restart, a failover) or undoes a transaction in a
+deadlock, nobody notices."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import Context
+from bot.dispatcher import Handler
 from bot.envelope import reply_to_json
 from bot.types import Outgoing, Platform, Reply, msg
 from bot.wiring import App, build_app
 from storage.db import lost_connection, normalise_url
+from storage.models import Association
 from storage.outbox import DeliveryStatus
 from tests.conftest import POSTGRES_URL, _reset_postgres
 from tests.harness import Conversation
@@ -132,3 +136,44 @@ async def test_an_event_that_wrote_is_not_answered_twice(
     assert "pas marché de mon côté" in marie.text
     await marie.send("/aide")  # and the next event works
     assert "Voici ce que je sais faire" in marie.text
+
+
+async def test_two_events_in_a_deadlock_are_both_answered(
+    app_pg: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two events lock the same two rows in opposite orders: PostgreSQL undoes one, which is
+    answered again once the other is through."""
+    services = app_pg.services
+    first = await services.associations.create("nord", "Nord")
+    second = await services.associations.create("sud", "Sud")
+    holding = {"a": asyncio.Event(), "b": asyncio.Event()}
+    runs: list[str] = []
+
+    async def lock(ctx: Context, association_id: int) -> None:
+        async with ctx.services.db.write() as session:
+            await session.execute(
+                select(Association.id).where(Association.id == association_id).with_for_update()
+            )
+
+    def crossing(name: str, mine: int, theirs: int, other: str) -> Handler:
+        async def handler(ctx: Context) -> Sequence[Reply]:
+            runs.append(name)
+            await lock(ctx, mine)
+            if runs.count(name) == 1:  # the first time, wait until both hold a row
+                holding[name].set()
+                await asyncio.wait_for(holding[other].wait(), timeout=10)
+            await lock(ctx, theirs)
+            return [Reply(text=msg("cancel.done"))]
+
+        return handler
+
+    app_pg.dispatcher.command(["croise_a"], crossing("a", first.id, second.id, "b"))
+    app_pg.dispatcher.command(["croise_b"], crossing("b", second.id, first.id, "a"))
+    marie = Conversation(app_pg.dispatcher, user_id="marie")
+    paul = Conversation(app_pg.dispatcher, user_id="paul", name="Paul")
+    with caplog.at_level(logging.WARNING):
+        await asyncio.gather(marie.send("/croise_a"), paul.send("/croise_b"))
+    assert sorted(runs) == ["a", "a", "b"] or sorted(runs) == ["a", "b", "b"]
+    assert marie.text == paul.text == "C'est annulé. On reprend quand vous voulez."
+    assert any("deadlock" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
