@@ -19,7 +19,7 @@ from bot.metrics import Metrics
 from bot.ratelimit import UNLIMITED, RateLimiter
 from bot.retry import Backoff
 from bot.types import Outgoing, Platform
-from storage.db import lost_connection
+from storage.db import again_if_lost
 from storage.outbox import DeliveryStatus, OutboxRecord, OutboxRepository, Settled
 
 log = logging.getLogger(__name__)
@@ -221,12 +221,7 @@ class _Settler:
         if not waiting:
             return
         try:
-            try:
-                await self._outbox.settle_many(self._worker, waiting)
-            except Exception as error:  # a dead connection: once more on a new one
-                if not lost_connection(error):
-                    raise
-                await self._outbox.settle_many(self._worker, waiting)
+            await again_if_lost(lambda: self._outbox.settle_many(self._worker, waiting))
         except Exception:
             log.exception("could not record %s deliveries; their leases will run out", len(waiting))
 

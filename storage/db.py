@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -66,6 +66,19 @@ def lost_connection(error: BaseException) -> bool:
     """Whether this failure was the database connection dropping (a restart, a network cut):
     nothing was done on it, and a new connection may well work."""
     return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+_T = TypeVar("_T")
+
+
+async def again_if_lost(work: Callable[[], Awaitable[_T]]) -> _T:
+    """Run ``work``; if the connection it took turns out dead, once more on a new one."""
+    try:
+        return await work()
+    except Exception as error:
+        if not lost_connection(error):
+            raise
+        return await work()
 
 
 CONFLICT_STATES = frozenset({"40P01", "40001"})
@@ -296,17 +309,17 @@ class Database:
 
     async def ping(self) -> bool:
         """Whether the database answers (a pooled connection found dead is replaced first)."""
-        for attempt in (1, 2):
-            try:
-                async with self.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
-            except Exception as error:
-                if attempt == 1 and lost_connection(error):
-                    continue
-                log.exception("database ping failed")
-                return False
-            return True
-        return False
+
+        async def select_one() -> None:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        try:
+            await again_if_lost(select_one)
+        except Exception:
+            log.exception("database ping failed")
+            return False
+        return True
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
