@@ -51,6 +51,10 @@ _SUFFIXES = (
     "e",
 )
 MIN_STEM = 3
+NOMINAL_ENDINGS = (("ication", "ier", 4), ("ation", "er", 5), ("ement", "e", 5))
+"""A noun or adverb made from a verb or adjective goes back to it: ``installation`` →
+``installer``, ``modification`` → ``modifier``, ``automatiquement`` → ``automatique``. The
+number is the shortest root that is still a derived word (not ``paiement``, ``nation``)."""
 MIN_CORRECTED = 5
 """Shorter words are too easily bent into another word: they are never corrected."""
 CORRECTION_CUTOFF = 86
@@ -102,6 +106,10 @@ def stem(word: str) -> str:
         return word
     if word[-1] in "sx" and len(word) > MIN_STEM + 1 and not word.endswith("ss"):
         word = word[:-1]
+    for ending, base, shortest_root in NOMINAL_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= shortest_root:
+            word = word[: -len(ending)] + base
+            break
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
             word = word[: -len(suffix)]

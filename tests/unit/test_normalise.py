@@ -21,10 +21,25 @@ def test_fold_strips_case_accents_ligatures_and_punctuation() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("envoyer", "envoyé"), ("fichiers", "fichier"), ("envoie", "envoyez"), ("photos", "photo")],
+    [
+        ("envoyer", "envoyé"),
+        ("fichiers", "fichier"),
+        ("envoie", "envoyez"),
+        ("photos", "photo"),
+        ("installation", "installer"),
+        ("modification", "modifier"),
+        ("publication", "publier"),
+        ("automatiquement", "automatique"),
+        ("téléchargement", "télécharger"),
+    ],
 )
 def test_stemming_conflates_forms(a: str, b: str) -> None:
     assert stem(fold(a)) == stem(fold(b))
+
+
+@pytest.mark.parametrize(("a", "b"), [("paiement", "paie"), ("nation", "ner"), ("element", "ele")])
+def test_short_roots_are_not_taken_for_derived_words(a: str, b: str) -> None:
+    assert stem(fold(a)) != stem(fold(b))
 
 
 def test_sms_forms_and_multiword_terms(normaliser: Normaliser) -> None:
