@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.lexicon import NEGATIONS
 from knowledge.loader import Tutorial
@@ -159,8 +159,11 @@ class _Document:
     key_tokens: frozenset[str]
     body_tokens: frozenset[str]
     phrasings: tuple[str, ...]
-    phrasing_tokens: tuple[tuple[str, ...], ...]
+    phrasing_tokens: tuple[frozenset[str], ...]
     length: float
+    phrasing_totals: tuple[float, ...] = ()
+    """Each phrasing's information (sum of its words' weights), once the weights are known."""
+    title_total: float = 0.0
 
 
 def confidence_inputs(
@@ -182,6 +185,12 @@ def confidence_inputs(
         measures.value("fuzzy_set"),
         measures.unknown,
     )
+
+
+def _closest(query: str, phrasings: Sequence[str], scorer: Callable[..., float]) -> float:
+    """The best similarity (0-1) between the question and any of the phrasings."""
+    found = process.extractOne(query, phrasings, scorer=scorer, processor=None)
+    return found[1] / 100 if found else 0.0
 
 
 def _sigmoid(value: float) -> float:
@@ -230,6 +239,11 @@ class Matcher:
                 )
                 for index, tf in posts
             ]
+        for document in self._documents:
+            document.phrasing_totals = tuple(
+                sum(map(self._weight, p)) for p in document.phrasing_tokens
+            )
+            document.title_total = sum(map(self._weight, document.title_tokens))
         self._common = max(COMMON_POSTINGS, int(count * COMMON_SHARE))
         self._twins = self._find_twins()
         self._language_of = {d.tutorial.id: d.tutorial.lang for d in self._documents}
@@ -323,7 +337,7 @@ class Matcher:
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
             phrasings=tuple(" ".join(p) for p in phrasings),
-            phrasing_tokens=tuple(phrasings),
+            phrasing_tokens=tuple(frozenset(p) for p in phrasings),
             length=sum(weighted.values()),
         )
 
@@ -402,6 +416,7 @@ class Matcher:
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self._postings) / total
         query_text = " ".join(query)
+        asked = frozenset(weights)
         measured: list[Measures] = []
         for index in shortlist:
             document = self._documents[index]
@@ -412,25 +427,29 @@ class Matcher:
                 if t in document.body_tokens and t not in document.key_tokens
             )
             found = key + BODY_ONLY_CREDIT * body_only
+            phrasing_found = phrasing_share = 0.0
+            for tokens, information in zip(
+                document.phrasing_tokens, document.phrasing_totals, strict=True
+            ):
+                common = tokens & asked
+                if common:
+                    matched = sum(weights[t] for t in common)
+                    phrasing_found = max(phrasing_found, matched)
+                    phrasing_share = max(phrasing_share, matched / information)
+            title_found = sum(weights[t] for t in document.title_tokens & asked)
             values = (
                 bm25[index] / best_bm25,
                 math.log1p(bm25[index]),
                 found / total,
                 key / total,
-                max((self._share(p, weights) for p in document.phrasing_tokens), default=0.0),
-                max((fuzz.token_sort_ratio(query_text, p) for p in document.phrasings), default=0)
-                / 100,
-                max((fuzz.token_set_ratio(query_text, p) for p in document.phrasings), default=0)
-                / 100,
+                phrasing_share,
+                _closest(query_text, document.phrasings, fuzz.token_sort_ratio),
+                _closest(query_text, document.phrasings, fuzz.token_set_ratio),
                 self._in_language(document.tutorial, language),
-                self._share(tuple(document.title_tokens), weights),
+                title_found / document.title_total if document.title_total else 0.0,
                 min(found / EVIDENCE_FULL, 1.0),
                 sum(w for t, w in weights.items() if t in document.body_tokens) / total,
-                max(
-                    (sum(weights.get(t, 0.0) for t in p) for p in document.phrasing_tokens),
-                    default=0.0,
-                )
-                / total,
+                phrasing_found / total,
             )
             measured.append(Measures(document.tutorial, values, unknown))
         return language, measured
@@ -442,13 +461,6 @@ class Matcher:
             return 1.0
         twins = self.twins_of(tutorial.id)
         return 0.0 if any(self._language_of[t] == language for t in twins) else 1.0
-
-    def _share(self, phrasing: Sequence[str], query: dict[str, float]) -> float:
-        """How much of a phrasing's information the question contains."""
-        total = sum(self._weight(t) for t in phrasing)
-        if not total:
-            return 0.0
-        return sum(self._weight(t) for t in phrasing if t in query) / total
 
     def _bm25(self, query: Sequence[str]) -> dict[int, float]:
         known = [t for t in query if t in self._postings and t not in NEGATIONS]
