@@ -98,10 +98,10 @@ class Model:
 
 DEFAULT_MODEL = Model(
     rank_weights=(2.0, 2.281, 0.178, 1.044, 1.414, 4.226, 3.016, 3.697, 2.445, 0.386, 0.842, 0.261),
-    confidence_weights=(-13.245, 0.366, -1.035, 2.793, 0.912, 0.758, -0.626, 2.162, 4.341, -1.055),
+    confidence_weights=(-12.797, 0.409, -1.337, 3.673, 0.793, 0.168, 0.36, 3.523, 0.794, -0.984),
     answer=0.91,
-    suggest=0.015,
-    relevant=0.09,
+    suggest=0.01,
+    relevant=0.13,
 )
 
 
@@ -159,6 +159,8 @@ class _Document:
     key_tokens: frozenset[str]
     body_tokens: frozenset[str]
     phrasings: tuple[str, ...]
+    sorted_phrasings: tuple[str, ...]
+    """Each phrasing's words in alphabetical order: ``token_sort_ratio`` without re-sorting."""
     phrasing_tokens: tuple[frozenset[str], ...]
     length: float
     phrasing_totals: tuple[float, ...] = ()
@@ -337,6 +339,7 @@ class Matcher:
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
             phrasings=tuple(" ".join(p) for p in phrasings),
+            sorted_phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
             phrasing_tokens=tuple(frozenset(p) for p in phrasings),
             length=sum(weighted.values()),
         )
@@ -416,6 +419,7 @@ class Matcher:
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self._postings) / total
         query_text = " ".join(query)
+        sorted_query = " ".join(sorted(query))
         asked = frozenset(weights)
         measured: list[Measures] = []
         for index in shortlist:
@@ -443,7 +447,7 @@ class Matcher:
                 found / total,
                 key / total,
                 phrasing_share,
-                _closest(query_text, document.phrasings, fuzz.token_sort_ratio),
+                _closest(sorted_query, document.sorted_phrasings, fuzz.ratio),
                 _closest(query_text, document.phrasings, fuzz.token_set_ratio),
                 self._in_language(document.tutorial, language),
                 title_found / document.title_total if document.title_total else 0.0,
