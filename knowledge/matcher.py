@@ -159,9 +159,9 @@ class _Document:
     key_tokens: frozenset[str]
     body_tokens: frozenset[str]
     phrasings: tuple[str, ...]
-    sorted_phrasings: tuple[str, ...]
-    """Each phrasing's words in alphabetical order: ``token_sort_ratio`` without re-sorting."""
-    phrasing_tokens: tuple[frozenset[str], ...]
+    """Each phrasing's words in alphabetical order: ``token_sort_ratio`` is then a plain ratio,
+    and ``token_set_ratio`` does not depend on the order."""
+    phrasing_tokens: tuple[tuple[str, ...], ...]
     length: float
     phrasing_totals: tuple[float, ...] = ()
     """Each phrasing's information (sum of its words' weights), once the weights are known."""
@@ -338,9 +338,8 @@ class Matcher:
             title_tokens=frozenset(tokens(tutorial.title)),
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
-            phrasings=tuple(" ".join(p) for p in phrasings),
-            sorted_phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
-            phrasing_tokens=tuple(frozenset(p) for p in phrasings),
+            phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
+            phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
         )
 
@@ -418,7 +417,6 @@ class Matcher:
         weights = {t: self._weight(t) for t in query}
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self._postings) / total
-        query_text = " ".join(query)
         sorted_query = " ".join(sorted(query))
         asked = frozenset(weights)
         measured: list[Measures] = []
@@ -435,7 +433,7 @@ class Matcher:
             for tokens, information in zip(
                 document.phrasing_tokens, document.phrasing_totals, strict=True
             ):
-                common = tokens & asked
+                common = asked.intersection(tokens)
                 if common:
                     matched = sum(weights[t] for t in common)
                     phrasing_found = max(phrasing_found, matched)
@@ -447,8 +445,8 @@ class Matcher:
                 found / total,
                 key / total,
                 phrasing_share,
-                _closest(sorted_query, document.sorted_phrasings, fuzz.ratio),
-                _closest(query_text, document.phrasings, fuzz.token_set_ratio),
+                _closest(sorted_query, document.phrasings, fuzz.ratio),
+                _closest(sorted_query, document.phrasings, fuzz.token_set_ratio),
                 self._in_language(document.tutorial, language),
                 title_found / document.title_total if document.title_total else 0.0,
                 min(found / EVIDENCE_FULL, 1.0),
