@@ -59,6 +59,29 @@ def test_clear_questions_are_answered(bundled: Matcher, question: str, expected:
     assert expected not in [c.tutorial.id for c in result.suggestions]
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("mon téléphone me dit qu'il n'y a plus de place pour les photos", "phone-storage-full"),
+        ("comment photographier ce qu'il y a sur l'écran de mon ordinateur", "computer-screenshot"),
+        ("how do I get the minutes on paper from my laptop", "print-document"),
+    ],
+)
+def test_everyday_wording_finds_the_tutorial(
+    bundled: Matcher, question: str, expected: str
+) -> None:
+    result = bundled.match(question, "fr")
+    assert result.answer is not None
+    assert result.answer.tutorial.id == expected
+
+
+def test_a_missions_free_places_are_not_a_phones_storage(bundled: Matcher) -> None:
+    result = bundled.match("est-ce qu'il reste de la place pour la distribution de samedi", "fr")
+    shown = ([result.answer] if result.answer else []) + list(result.suggestions)
+    assert shown
+    assert shown[0].tutorial.id != "phone-storage-full"
+
+
 def test_a_question_that_fits_several_tutorials_gets_suggestions(bundled: Matcher) -> None:
     result = bundled.match("mot de passe", "fr")
     assert result.outcome == "suggestions"

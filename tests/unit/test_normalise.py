@@ -103,3 +103,27 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
     assert normaliser.tokens("I don't receive my emails") == normaliser.tokens(
         "I do not receive my emails"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "means"),
+    [
+        ("photographier l'écran", "captureecran"),
+        ("il n'y a plus de place sur mon téléphone", "stockage"),
+        ("my phone has no room left", "stockage"),
+        ("I need it on paper", "imprimer"),
+        ("out of office", "absence"),
+        ("mon ordinateur portable", "ordinateur"),
+    ],
+)
+def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
+    assert means in Normaliser().tokens(text)
+
+
+def test_expressions_keep_apart_what_tutorials_keep_apart() -> None:
+    n = Normaliser()
+    assert "telephone" not in n.tokens("mon ordinateur portable")
+    assert "inscrire" not in n.tokens("how do I join a meeting")
+    assert "inscrire" in n.tokens("how do I sign up for a mission")
+    # the free places of a mission are not a phone's storage
+    assert "stockage" not in n.tokens("est-ce qu'il reste de la place samedi ?")
