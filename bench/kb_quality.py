@@ -4,6 +4,8 @@
     python bench/kb_quality.py --set heldout        # the held-out set
     python bench/kb_quality.py --set fresh-a        # a set written blind, half for study
     python bench/kb_quality.py --set fresh-b        # its other half, kept for a final check
+    python bench/kb_quality.py --set blind2-a       # a second blind set, half for study
+    python bench/kb_quality.py --set blind2-b       # its other half, kept for a final check
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
 
@@ -11,7 +13,10 @@ The two ``fresh`` halves were written without sight of the matcher or of the oth
 the bundled tutorials and six more that only they use (``bench/data/kb_fresh_tutorials``, added
 to the base for them): they tell how the matcher does on questions and tutorials it was never
 fitted to. ``fresh-a`` may be studied (``--errors``); ``fresh-b``'s misses are not to be read,
-so that it stays a fair test.
+so that it stays a fair test. ``blind2-a`` and ``blind2-b`` are the two halves of a second set
+written the same way (300 questions, 80 of them to decline, half of those near misses) with
+eight more unseen tutorials of three alternate questions each
+(``bench/data/kb_blind2_tutorials``); the same rule holds for them.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
@@ -55,10 +60,14 @@ SETS = {
     "heldout": DATA / "kb_heldout.csv",
     "fresh-a": DATA / "kb_fresh_a.csv",
     "fresh-b": DATA / "kb_fresh_b.csv",
+    "blind2-a": DATA / "kb_blind2_a.csv",
+    "blind2-b": DATA / "kb_blind2_b.csv",
 }
 EXTRA_TUTORIALS = {
     "fresh-a": DATA / "kb_fresh_tutorials",
     "fresh-b": DATA / "kb_fresh_tutorials",
+    "blind2-a": DATA / "kb_blind2_tutorials",
+    "blind2-b": DATA / "kb_blind2_tutorials",
 }
 DEFAULT_KB = ROOT / "knowledge" / "tutorials"
 

@@ -13,11 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
 BUNDLED = ROOT / "knowledge" / "tutorials"
 FRESH_TUTORIALS = DATA / "kb_fresh_tutorials"
+BLIND2_TUTORIALS = DATA / "kb_blind2_tutorials"
 SETS = {
     "kb_questions.csv": [BUNDLED],
     "kb_heldout.csv": [BUNDLED],
     "kb_fresh_a.csv": [BUNDLED, FRESH_TUTORIALS],
     "kb_fresh_b.csv": [BUNDLED, FRESH_TUTORIALS],
+    "kb_blind2_a.csv": [BUNDLED, BLIND2_TUTORIALS],
+    "kb_blind2_b.csv": [BUNDLED, BLIND2_TUTORIALS],
 }
 STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtopic", "nearmiss"}
 DECLINED = {"offtopic", "nearmiss"}
@@ -45,5 +48,6 @@ def test_every_label_names_a_tutorial_of_its_base(name: str) -> None:
     assert len({r["question"] for r in rows}) == len(rows)
 
 
-def test_the_fresh_tutorials_are_not_in_the_bundled_base() -> None:
-    assert not _ids([FRESH_TUTORIALS]) & _ids([BUNDLED])
+@pytest.mark.parametrize("folder", [FRESH_TUTORIALS, BLIND2_TUTORIALS])
+def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
+    assert not _ids([folder]) & _ids([BUNDLED])
