@@ -15,9 +15,10 @@ them teaches the weights what unseen wording and unseen tutorials look like).
    fitted on whether that best candidate is right (off-topic questions included: never).
 3. **Thresholds**: the lowest answer probability that keeps wrong answers and off-topic answers
    under the safety bounds on the development set, ``fresh-a`` and ``blind2-a`` (the studied
-   half of the second blind set, whose eight unseen tutorials have three questions each); then the highest "relevant" gate (below it the
-   best candidate is not worth a button: the question is off-topic) and the highest suggestion
-   floor that keep recall@3 on each study set within a point of its best.
+   half of the second blind set, whose eight unseen tutorials have three questions each);
+   then the highest "relevant" gate (below it the best candidate is not worth a button: the
+   question is off-topic) and the highest suggestion floor that keep recall@3 on each of those
+   sets within a point of its best.
 
 ``--keep-ranking`` keeps the current ranking weights (when the five-fold cross-validation it
 prints first says refitting them does not rank better) and refits the rest. It prints a
