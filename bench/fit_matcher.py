@@ -23,8 +23,8 @@ them teaches the weights what unseen wording and unseen tutorials look like).
 ``--keep-ranking`` keeps the current ranking weights (when the five-fold cross-validation it
 prints first says refitting them does not rank better) and refits the rest. It prints a
 ``Model(...)`` to paste into ``knowledge/matcher.py`` and the metrics it gives on the
-development, held-out and ``fresh-a`` sets. The held-out set is only measured, never fitted;
-``fresh-b`` is left for ``bench/kb_quality.py --set fresh-b``.
+development, held-out, ``fresh-a`` and ``blind2-a`` sets. The held-out set is only measured,
+never fitted; ``fresh-b`` and ``blind2-b`` are left for ``bench/kb_quality.py``.
 """
 
 from __future__ import annotations
@@ -38,9 +38,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kb_quality import DEFAULT_KB, EXTRA_TUTORIALS, SETS, Report, Row, read_rows, score
+from kb_quality import (
+    DEFAULT_KB,
+    SETS,
+    Report,
+    Row,
+    load_tutorials,
+    read_rows,
+    score,
+    tutorials_for,
+)
 
-from knowledge.loader import load_directory
 from knowledge.matcher import (
     DEFAULT_MODEL,
     Matcher,
@@ -206,14 +214,10 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    matcher = Matcher(load_directory(args.kb).tutorials)
-    studied = {
-        name: Matcher(
-            [*load_directory(args.kb).tutorials, *load_directory(EXTRA_TUTORIALS[name]).tutorials]
-        )
-        for name in CALIBRATION
-    }
-    calibration = [(one, measure(one, read_rows(SETS[name]))) for name, one in studied.items()]
+    bundled = load_tutorials([args.kb])
+    matcher = Matcher(bundled)
+    studied = [(name, Matcher(tutorials_for(name, bundled))) for name in CALIBRATION]
+    calibration = [(one, measure(one, read_rows(SETS[name]))) for name, one in studied]
     sets = [
         (matcher, measure(matcher, read_rows(SETS.get(args.set, Path(args.set))))),
         calibration[0],
@@ -236,7 +240,7 @@ def main() -> int:
     print(matcher.model)
     for name in ("dev", "heldout"):
         print(f"{name}: {evaluate(matcher, measure(matcher, read_rows(SETS[name]))).summary()}")
-    for (name, one), (_, data) in zip(studied.items(), calibration, strict=True):
+    for (name, one), (_, data) in zip(studied, calibration, strict=True):
         one.model = matcher.model
         print(f"{name}: {evaluate(one, data).summary()}")
     return 0

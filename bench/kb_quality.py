@@ -51,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.loader import load_directory  # noqa: E402
+from knowledge.loader import Tutorial, load_directory  # noqa: E402
 from knowledge.matcher import Matcher, MatchResult  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -135,6 +135,23 @@ class Report:
         )
 
 
+def load_tutorials(folders: Sequence[Path]) -> list[Tutorial]:
+    """Every valid tutorial of ``folders``; broken files are reported on stderr."""
+    tutorials: list[Tutorial] = []
+    for folder in folders:
+        loaded = load_directory(folder)
+        for problem in loaded.problems:
+            print(f"skipped {problem}", file=sys.stderr)
+        tutorials.extend(loaded.tutorials)
+    return tutorials
+
+
+def tutorials_for(name: str, base: Sequence[Tutorial]) -> list[Tutorial]:
+    """``base`` and the unseen tutorials the set ``name`` was written with, if it has any."""
+    unseen = load_tutorials([EXTRA_TUTORIALS[name]]) if name in EXTRA_TUTORIALS else []
+    return [*base, *unseen]
+
+
 def read_rows(path: Path) -> list[Row]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [
@@ -199,15 +216,7 @@ def main() -> int:
 
     path = SETS.get(args.set, Path(args.set))
     rows = read_rows(path)
-    folders = list(args.kb or [DEFAULT_KB])
-    if args.set in EXTRA_TUTORIALS:
-        folders.append(EXTRA_TUTORIALS[args.set])
-    tutorials = []
-    for folder in folders:
-        loaded = load_directory(folder)
-        for problem in loaded.problems:
-            print(f"skipped {problem}", file=sys.stderr)
-        tutorials.extend(loaded.tutorials)
+    tutorials = tutorials_for(args.set, load_tutorials(args.kb or [DEFAULT_KB]))
     if args.thin is not None:
         tutorials = [replace(t, questions=t.questions[: args.thin]) for t in tutorials]
     started = time.perf_counter()
