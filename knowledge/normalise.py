@@ -139,9 +139,30 @@ def detect_language(text: str, default: str) -> str:
     return default
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
+def _phrases_by_first_word(phrases: dict[str, str]) -> dict[str, list[tuple[list[str], str]]]:
+    """Multi-word terms by their first word, longest first: at each word the longest term that
+    starts there wins."""
+    by_first: dict[str, list[tuple[list[str], str]]] = {}
+    for phrase in sorted(phrases, key=len, reverse=True):
+        words = phrase.split()
+        by_first.setdefault(words[0], []).append((words, phrases[phrase]))
+    return by_first
+
+
+def _join_phrases(words: list[str], by_first: dict[str, list[tuple[list[str], str]]]) -> list[str]:
+    """``words`` with every multi-word term replaced by what it stands for, left to right."""
+    result: list[str] = []
+    at = 0
+    while at < len(words):
+        for phrase, meaning in by_first.get(words[at], ()):
+            if words[at : at + len(phrase)] == phrase:
+                result.extend(meaning.split())
+                at += len(phrase)
+                break
+        else:
+            result.append(words[at])
+            at += 1
+    return result
 
 
 class Normaliser:
@@ -149,7 +170,7 @@ class Normaliser:
     that queries' typos can be corrected towards words the knowledge base really uses."""
 
     def __init__(self) -> None:
-        self._phrases = _phrase_pattern(PHRASES)
+        self._phrases = _phrases_by_first_word(PHRASES)
         self._concept_of: dict[str, str] = {}
         for concept, words in CONCEPTS.items():
             for word in (concept, *words):
@@ -219,10 +240,10 @@ class Normaliser:
         """Concept tokens of ``text``, in order, stop words dropped, negations kept."""
         words = self._expand(fold(text)).split()
         if correct:
-            words = [self._correct(w) for w in words]
-        joined = self._phrases.sub(lambda m: PHRASES[m.group(0)], " ".join(words))
+            # a correction may be two words (an elision typed without its apostrophe)
+            words = " ".join(self._correct(w) for w in words).split()
         result: list[str] = []
-        for word in joined.split():
+        for word in _join_phrases(words, self._phrases):
             if word in NEGATIONS:
                 result.append(word)
                 continue
