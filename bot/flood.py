@@ -7,9 +7,6 @@ from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 
-FORGET_AFTER = 1000
-"""Past this many people tracked, those quiet for a whole window are forgotten."""
-
 
 class Verdict(StrEnum):
     """What to do with one event."""
@@ -33,12 +30,15 @@ class FloodGate:
         self._window = window
         self._monotonic = monotonic
         self._seen: dict[str, deque[float]] = {}
+        """Each person's recent events, the person heard from longest ago first."""
         self._warned: set[str] = set()
 
     def check(self, who: str) -> Verdict:
         """Count one event of ``who`` and say whether to answer it."""
         now = self._monotonic()
-        recent = self._seen.setdefault(who, deque())
+        self._forget_quiet(now)
+        recent = self._seen.pop(who, None) or deque()
+        self._seen[who] = recent  # now the latest heard from
         while recent and now - recent[0] >= self._window:
             recent.popleft()
         if len(recent) >= self._burst:
@@ -48,14 +48,16 @@ class FloodGate:
             return Verdict.WARN
         self._warned.discard(who)
         recent.append(now)
-        if len(self._seen) > FORGET_AFTER:
-            self._forget(now)
         return Verdict.PASS
 
-    def _forget(self, now: float) -> None:
-        quiet = [
-            k for k, times in self._seen.items() if not times or now - times[-1] >= self._window
-        ]
-        for key in quiet:
-            del self._seen[key]
-            self._warned.discard(key)
+    def _forget_quiet(self, now: float) -> None:
+        """Forget the people quiet for a whole window. They are the first in ``_seen``, so
+        this stops at the first one still active: a few steps an event, however many people
+        write."""
+        while self._seen:
+            who = next(iter(self._seen))
+            times = self._seen[who]
+            if times and now - times[-1] < self._window:
+                return
+            del self._seen[who]
+            self._warned.discard(who)

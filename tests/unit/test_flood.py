@@ -41,7 +41,26 @@ def test_many_people_are_forgotten_once_quiet() -> None:
         gate.check(str(n))
     ticks.now = 5.0
     gate.check("late")
-    assert len(gate._seen) < 1500
+    assert list(gate._seen) == ["late"]
+
+
+def test_only_the_quiet_are_forgotten_and_a_flooder_stays_held() -> None:
+    ticks = Ticks()
+    gate = FloodGate(2, 10.0, ticks)
+    gate.check("early")
+    ticks.now = 6.0
+    assert [gate.check("flooder") for _ in range(4)] == [
+        Verdict.PASS,
+        Verdict.PASS,
+        Verdict.WARN,
+        Verdict.DROP,
+    ]
+    ticks.now = 12.0  # "early" has been quiet for a whole window, "flooder" has not
+    assert gate.check("someone") is Verdict.PASS
+    assert set(gate._seen) == {"flooder", "someone"}
+    assert gate.check("flooder") is Verdict.DROP, "still within the window of the burst"
+    gate.check("early")
+    assert list(gate._seen) == ["someone", "flooder", "early"], "latest heard from last"
 
 
 async def test_a_burst_through_the_dispatcher_gets_one_slow_down(
