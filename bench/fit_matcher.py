@@ -5,7 +5,10 @@
 
 The study questions are the development set and ``fresh-a``, the half of the blind set that may
 be studied (written without sight of the matcher, some about tutorials of their own: fitting on
-them teaches the weights what unseen wording and unseen tutorials look like).
+them teaches the weights what unseen wording and unseen tutorials look like). Both are asked of
+the base as it is and of a *mixed* base where every other tutorial keeps only three alternate
+questions (:func:`mixed`; ``--no-mixed`` leaves it out): the bundled tutorials have about twenty
+each, and without it the weights never see tutorials with few and many phrasings side by side.
 
 1. **Ranking**: a linear score over the candidate measurements (``knowledge.matcher.FEATURES``),
    fitted as a softmax over each question's shortlist so that the expected tutorial comes
@@ -15,13 +18,15 @@ them teaches the weights what unseen wording and unseen tutorials look like).
    fitted on whether that best candidate is right (off-topic questions included: never).
 3. **Thresholds**: the lowest answer probability that keeps wrong answers and off-topic answers
    under the safety bounds on the development set, ``fresh-a`` and ``blind2-a`` (the studied
-   half of the second blind set, whose eight unseen tutorials have three questions each);
+   half of the second blind set, whose eight unseen tutorials have three questions each) and
+   on the first two asked of the mixed base;
    then the highest "relevant" gate (below it the best candidate is not worth a button: the
    question is off-topic) and the highest suggestion floor that keep recall@3 on each of those
    sets within a point of its best.
 
 ``--keep-ranking`` keeps the current ranking weights (when the five-fold cross-validation it
-prints first says refitting them does not rank better) and refits the rest. It prints a
+prints first says refitting them does not rank better) and refits the rest; ``--fit-only
+FEATURE...`` fits only those ranking weights (a new measurement's) and keeps the others. It prints a
 ``Model(...)`` to paste into ``knowledge/matcher.py`` and the metrics it gives on the
 development, held-out, ``fresh-a`` and ``blind2-a`` sets. The held-out set is only measured,
 never fitted; ``fresh-b`` and ``blind2-b`` are left for ``bench/kb_quality.py``.
@@ -49,8 +54,10 @@ from kb_quality import (
     tutorials_for,
 )
 
+from knowledge.loader import Tutorial
 from knowledge.matcher import (
     DEFAULT_MODEL,
+    FEATURES,
     Matcher,
     Measures,
     Model,
@@ -66,9 +73,23 @@ smaller set and lets most off-topic questions through to buttons."""
 
 Measured = list[tuple[Row, str, list[Measures]]]
 
+MIXED_THIN = 3
+"""Alternate questions kept by every other tutorial of the mixed base (see :func:`mixed`)."""
+
 CALIBRATION = ("fresh-a", "blind2-a")
 """The studied halves of the blind sets: the first is fitted on with the development set, and
 the thresholds must hold on both (the second's unseen tutorials have three questions each)."""
+
+
+def mixed(tutorials: list[Tutorial]) -> list[Tutorial]:
+    """The base with every other tutorial (in id order) cut to :data:`MIXED_THIN` alternate
+    questions: a base where some tutorials were written in haste. Fitting on it too shows the
+    weights tutorials with few and many phrasings side by side, which the bundled base alone
+    (twenty each) does not."""
+    thin = {t.id for index, t in enumerate(sorted(tutorials, key=lambda t: t.id)) if index % 2}
+    return [
+        replace(t, questions=t.questions[:MIXED_THIN]) if t.id in thin else t for t in tutorials
+    ]
 
 
 def measure(matcher: Matcher, rows: list[Row]) -> Measured:
@@ -76,8 +97,14 @@ def measure(matcher: Matcher, rows: list[Row]) -> Measured:
 
 
 def fit_ranking(
-    data: Measured, l2: float = 1e-3, steps: int = 1500, rate: float = 0.5
+    data: Measured,
+    l2: float = 1e-3,
+    steps: int = 1500,
+    rate: float = 0.5,
+    free: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Softmax ranking weights. With ``free`` (one flag per feature), only the flagged weights
+    are fitted and the others keep their value in :data:`DEFAULT_MODEL`."""
     groups = []
     for row, _, measured in data:
         ids = [m.tutorial.id for m in measured]
@@ -85,6 +112,8 @@ def fit_ranking(
             x = np.array([m.values for m in measured])
             groups.append((x, ids.index(row.expected)))
     weights = np.zeros(groups[0][0].shape[1])
+    if free is not None:
+        weights = np.where(free, 0.0, np.array(DEFAULT_MODEL.rank_weights))
     for _ in range(steps):
         gradient = np.zeros_like(weights)
         for x, right in groups:
@@ -93,7 +122,8 @@ def fit_ranking(
             p /= p.sum()
             p[right] -= 1.0
             gradient += x.T @ p
-        weights -= rate * (gradient / len(groups) + l2 * weights)
+        step = gradient / len(groups) + l2 * weights
+        weights -= rate * (step if free is None else np.where(free, step, 0.0))
     return weights
 
 
@@ -132,15 +162,22 @@ def safe(matcher: Matcher, data: Measured) -> bool:
 
 
 def choose_thresholds(
-    matcher: Matcher, data: Measured, calibration: list[tuple[Matcher, Measured]]
+    matcher: Matcher,
+    data: Measured,
+    calibration: list[tuple[Matcher, Measured]],
+    guarded: list[tuple[Matcher, Measured]] = (),
 ) -> Model:
+    """The answer threshold keeps ``data``, ``calibration`` and ``guarded`` within the safety
+    bounds; the gates keep the recall of ``data`` and ``calibration``."""
     grid = [round(0.01 * i, 2) for i in range(30, 100)]
     answer = grid[-1]
     for threshold in grid:
         matcher.model = replace(matcher.model, answer=threshold)
-        for other, _ in calibration:
+        for other, _ in [*calibration, *guarded]:
             other.model = matcher.model
-        if safe(matcher, data) and all(safe(other, more) for other, more in calibration):
+        if safe(matcher, data) and all(
+            safe(other, more) for other, more in [*calibration, *guarded]
+        ):
             answer = threshold
             break
     matcher.model = replace(matcher.model, answer=answer, suggest=0.0, relevant=0.0)
@@ -186,17 +223,20 @@ def ranked_first(weights: np.ndarray, matcher: Matcher, data: Measured) -> int:
     return right
 
 
-def cross_validate(sets: list[tuple[Matcher, Measured]], folds: int = 5) -> tuple[float, float]:
+def cross_validate(
+    sets: list[tuple[Matcher, Measured]], folds: int = 5, free: np.ndarray | None = None
+) -> tuple[float, float]:
     """Top-1 of the shortlist ranking on held-back folds of the study questions: with the
-    current weights, and with weights fitted on the other folds."""
-    items = [(one, item) for one, data in sets for item in data]
-    on_topic = sum(1 for _, (row, _, _) in items if row.expected)
+    current weights, and with weights fitted on the other folds. A question's fold is its
+    place in its set, so that it is held back from every base it is asked of at once."""
+    items = [(index, one, item) for one, data in sets for index, item in enumerate(data)]
+    on_topic = sum(1 for _, _, (row, _, _) in items if row.expected)
     current = np.array(DEFAULT_MODEL.rank_weights)
     kept = refitted = 0
     for fold in range(folds):
-        held = [item for index, item in enumerate(items) if index % folds == fold]
-        rest = [item for index, (_, item) in enumerate(items) if index % folds != fold]
-        weights = fit_ranking(rest)
+        held = [(one, item) for index, one, item in items if index % folds == fold]
+        rest = [item for index, _, item in items if index % folds != fold]
+        weights = fit_ranking(rest, free=free)
         for one, item in held:
             kept += ranked_first(current, one, [item])
             refitted += ranked_first(weights, one, [item])
@@ -212,21 +252,36 @@ def main() -> int:
         action="store_true",
         help="keep the current ranking weights; fit only the confidence model and thresholds",
     )
+    parser.add_argument(
+        "--fit-only",
+        nargs="+",
+        choices=FEATURES,
+        metavar="FEATURE",
+        help="fit only these ranking weights (say, a new measurement's) and keep the others",
+    )
+    parser.add_argument(
+        "--no-mixed",
+        action="store_true",
+        help="fit on the base as it is only, not also on the mixed base (see mixed())",
+    )
     args = parser.parse_args()
 
     bundled = load_tutorials([args.kb])
     matcher = Matcher(bundled)
     studied = [(name, Matcher(tutorials_for(name, bundled))) for name in CALIBRATION]
     calibration = [(one, measure(one, read_rows(SETS[name]))) for name, one in studied]
-    sets = [
-        (matcher, measure(matcher, read_rows(SETS.get(args.set, Path(args.set))))),
-        calibration[0],
-    ]
-    kept, refitted = cross_validate(sets)
+    rows = read_rows(SETS.get(args.set, Path(args.set)))
+    sets = [(matcher, measure(matcher, rows)), calibration[0]]
+    if not args.no_mixed:
+        for base, asked in ((bundled, rows), (tutorials_for(CALIBRATION[0], bundled), None)):
+            one = Matcher(mixed(base))
+            sets.append((one, measure(one, asked or read_rows(SETS[CALIBRATION[0]]))))
+    free = np.array([name in args.fit_only for name in FEATURES]) if args.fit_only else None
+    kept, refitted = cross_validate(sets, free=free)
     print(f"ranking top-1, 5-fold on the study sets: current {kept:.3f}, refitted {refitted:.3f}")
     model = DEFAULT_MODEL
     if not args.keep_ranking:
-        ranking = fit_ranking([item for _, data in sets for item in data])
+        ranking = fit_ranking([item for _, data in sets for item in data], free=free)
         model = replace(model, rank_weights=tuple(round(float(w), 3) for w in ranking))
     tables = []
     for one, data in sets:
@@ -236,7 +291,9 @@ def main() -> int:
         np.vstack([x for x, _ in tables]), np.concatenate([y for _, y in tables])
     )
     matcher.model = replace(model, confidence_weights=tuple(round(float(w), 3) for w in confidence))
-    matcher.model = choose_thresholds(matcher, sets[0][1], calibration)
+    # The mixed bases must keep within the safety bounds too (the answers they get are the ones
+    # a base written in haste would get).
+    matcher.model = choose_thresholds(matcher, sets[0][1], calibration, sets[2:])
     print(matcher.model)
     for name in ("dev", "heldout"):
         print(f"{name}: {evaluate(matcher, measure(matcher, read_rows(SETS[name]))).summary()}")
