@@ -63,8 +63,14 @@ FEATURES = (
     "evidence",
     "body_coverage",
     "phrasing_recall",
+    "phrasing_count",
 )
-"""What is measured for each candidate, in the order of :attr:`Model.rank_weights`."""
+"""What is measured for each candidate, in the order of :attr:`Model.rank_weights`.
+
+The fuzzy and phrasing measurements are the best over a tutorial's phrasings, and the best of
+twenty is higher than the best of three for any question: ``phrasing_count`` (the logarithm of
+how many alternate questions the tutorial has) lets the fitted weights take that back, so that a
+tutorial written with few phrasings is not outranked by a well-phrased one on chance alone."""
 
 CONFIDENCE_FEATURES = (
     "bias",
@@ -77,6 +83,7 @@ CONFIDENCE_FEATURES = (
     "fuzzy_sort",
     "fuzzy_set",
     "unknown",
+    "phrasing_count",
 )
 """What the confidence model reads, in the order of :attr:`Model.confidence_weights`."""
 
@@ -97,11 +104,37 @@ class Model:
 
 
 DEFAULT_MODEL = Model(
-    rank_weights=(2.0, 2.281, 0.178, 1.044, 1.414, 4.226, 3.016, 3.697, 2.445, 0.386, 0.842, 0.261),
-    confidence_weights=(-12.491, 0.428, -1.223, 3.156, 0.585, 0.406, 0.126, 3.42, 0.807, -1.03),
-    answer=0.92,
-    suggest=0.015,
-    relevant=0.165,
+    rank_weights=(
+        2.0,
+        2.281,
+        0.178,
+        1.044,
+        1.414,
+        4.226,
+        3.016,
+        3.697,
+        2.445,
+        0.386,
+        0.842,
+        0.261,
+        -1.306,
+    ),
+    confidence_weights=(
+        -10.571,
+        0.459,
+        -1.062,
+        3.44,
+        0.609,
+        0.271,
+        -0.138,
+        1.642,
+        1.645,
+        -1.063,
+        -0.138,
+    ),
+    answer=0.93,
+    suggest=0.02,
+    relevant=0.17,
 )
 
 
@@ -166,6 +199,8 @@ class _Document:
     phrasing_totals: tuple[float, ...] = ()
     """Each phrasing's information (sum of its words' weights), once the weights are known."""
     title_total: float = 0.0
+    phrasing_count: float = 0.0
+    """``log(1 + n)`` for a tutorial with ``n`` alternate questions."""
 
 
 def confidence_inputs(
@@ -186,6 +221,7 @@ def confidence_inputs(
         measures.value("fuzzy_sort"),
         measures.value("fuzzy_set"),
         measures.unknown,
+        measures.value("phrasing_count"),
     )
 
 
@@ -341,6 +377,7 @@ class Matcher:
             phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
             phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
+            phrasing_count=math.log1p(len(tutorial.questions)),
         )
 
     def _weight(self, token: str) -> float:
@@ -452,6 +489,7 @@ class Matcher:
                 min(found / EVIDENCE_FULL, 1.0),
                 sum(w for t, w in weights.items() if t in document.body_tokens) / total,
                 phrasing_found / total,
+                document.phrasing_count,
             )
             measured.append(Measures(document.tutorial, values, unknown))
         return language, measured

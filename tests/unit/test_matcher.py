@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from knowledge.matcher import (
     DEFAULT_MODEL,
     FEATURES,
     Matcher,
+    Measures,
 )
 
 
@@ -181,3 +183,32 @@ def test_when_both_versions_fit_the_askers_language_is_shown() -> None:
         shown = [result.answer] if result.answer else list(result.suggestions)
         assert shown, question
         assert {c.tutorial.lang for c in shown} == {language}
+
+
+def test_phrasing_count_is_measured_per_tutorial() -> None:
+    thin = tutorial("thin", "Régler le réveil", "fr", "Comment mettre une alarme ?")
+    rich = tutorial(
+        "rich",
+        "Régler la sonnerie",
+        "fr",
+        *(f"Comment changer la sonnerie numéro {n} ?" for n in range(12)),
+    )
+    _, measured = Matcher([thin, rich]).measure("régler", "fr")
+    counts = {m.tutorial.id: m.value("phrasing_count") for m in measured}
+    assert counts == {"thin": pytest.approx(math.log(2)), "rich": pytest.approx(math.log(13))}
+
+
+def test_more_phrasings_alone_do_not_win() -> None:
+    """Best-of-many similarities favour tutorials with many phrasings: with every other
+    measurement equal, the tutorial with fewer phrasings ranks first."""
+    thin = tutorial("thin", "Régler le réveil", "fr", "Comment mettre une alarme ?")
+    rich = tutorial("rich", "Régler la sonnerie", "fr", "Une", "Deux", "Trois", "Quatre")
+    values = [0.5] * len(FEATURES)
+    count = FEATURES.index("phrasing_count")
+    measured = []
+    for one in (rich, thin):
+        mine = list(values)
+        mine[count] = math.log1p(len(one.questions))
+        measured.append(Measures(one, tuple(mine), 0.0))
+    ranked = Matcher([thin, rich]).rank(measured)
+    assert [c.tutorial.id for c in ranked] == ["thin", "rich"]
