@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -165,7 +166,7 @@ def choose_thresholds(
     matcher: Matcher,
     data: Measured,
     calibration: list[tuple[Matcher, Measured]],
-    guarded: list[tuple[Matcher, Measured]] = (),
+    guarded: Sequence[tuple[Matcher, Measured]] = (),
 ) -> Model:
     """The answer threshold keeps ``data``, ``calibration`` and ``guarded`` within the safety
     bounds; the gates keep the recall of ``data`` and ``calibration``."""

@@ -196,6 +196,7 @@ class Database:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
+            options["pool_reset_on_return"] = None
         else:
             # No pre-ping (on asyncpg it costs three round trips at every checkout): a dead
             # connection is noticed when used, the pool is then renewed, and the event is
