@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -33,6 +33,10 @@ def _record(row: ScheduledJob) -> JobRecord:
     )
 
 
+_BY_KEY = select(ScheduledJob).where(ScheduledJob.key == bindparam("key"))
+"""A job by its key (each sign-up schedules its reminder: built once)."""
+
+
 class JobRepository:
     """Schedule, claim, complete and retry timed work."""
 
@@ -47,9 +51,7 @@ class JobRepository:
         time. Returns False when the key's job has already been done."""
         try:
             async with self._db.write(savepoint=True) as session:
-                row = (
-                    await session.execute(select(ScheduledJob).where(ScheduledJob.key == key))
-                ).scalar_one_or_none()
+                row = (await session.execute(_BY_KEY, {"key": key})).scalar_one_or_none()
                 if row is not None:
                     if row.done_at is not None:
                         return False

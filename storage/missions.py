@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -44,6 +44,64 @@ class MissionPlace:
     tags: tuple[str, ...]
 
 
+_FIND = select(Mission).where(
+    Mission.id == bindparam("mission"), Mission.association_id == bindparam("association")
+)
+_LOCK = _FIND.with_for_update()
+_SIGNUP_ROW = select(SignUp).where(
+    SignUp.mission_id == bindparam("mission"), SignUp.volunteer_id == bindparam("volunteer")
+)
+_SEVERAL = select(Mission).where(
+    Mission.association_id == bindparam("association"),
+    Mission.id.in_(bindparam("ids", expanding=True)),
+)
+_WAITING_AHEAD = select(func.count(SignUp.id)).where(
+    SignUp.mission_id == bindparam("mission"),
+    SignUp.status == SignUpStatus.WAITLISTED.value,
+    SignUp.arrival < bindparam("arrival"),
+)
+"""Statements run for most mission events, built once (building one costs more than running
+it); their values are bound at each call."""
+
+
+def _upcoming_statement(since: bool, until: bool) -> Select[Mission]:
+    query = select(Mission).where(
+        Mission.association_id == bindparam("association"),
+        Mission.status == MissionStatus.PUBLISHED.value,
+        Mission.starts_at > bindparam("now"),
+    )
+    if since:
+        query = query.where(Mission.starts_at >= bindparam("since"))
+    if until:
+        query = query.where(Mission.starts_at < bindparam("until"))
+    return query
+
+
+def _places_statement(
+    since: bool, until: bool, near: bool
+) -> Select[int, float | None, float | None, bool, list[str]]:
+    query = _upcoming_statement(since, until).with_only_columns(
+        Mission.id, Mission.latitude, Mission.longitude, Mission.remote, Mission.tags
+    )
+    if near:
+        query = query.where(
+            or_(
+                Mission.remote.is_(True),
+                Mission.latitude.between(bindparam("south"), bindparam("north"))
+                & Mission.longitude.between(bindparam("west"), bindparam("east")),
+            )
+        )
+    return query.order_by(Mission.starts_at, Mission.id).limit(bindparam("limit"))
+
+
+_CHOICES = (False, True)
+_UPCOMING = {(s, u): _upcoming_statement(s, u) for s in _CHOICES for u in _CHOICES}
+"""Published missions still to come, with or without a start from and a start before."""
+_PLACES = {
+    (s, u, n): _places_statement(s, u, n) for s in _CHOICES for u in _CHOICES for n in _CHOICES
+}
+"""Where they are, and with ``near`` only the remote ones and those in a box."""
+
 MAX_PLACES = 500
 TITLE_MAX = 120
 EDITABLE = frozenset(
@@ -66,6 +124,18 @@ EDITABLE = frozenset(
 """Fields :meth:`MissionRepository.update` may change."""
 ACTIVE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED)
 HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
+_OF_VOLUNTEER = (
+    select(Mission, SignUp)
+    .join(SignUp, SignUp.mission_id == Mission.id)
+    .where(
+        SignUp.volunteer_id == bindparam("volunteer"),
+        SignUp.status.in_([s.value for s in ACTIVE]),
+        Mission.association_id == bindparam("association"),
+        Mission.starts_at > bindparam("now"),
+    )
+    .order_by(Mission.starts_at, Mission.id)
+)
+"""A volunteer's current places on upcoming missions ("my missions", every list's header)."""
 
 
 class InvalidMissionError(ValueError):
@@ -231,11 +301,12 @@ class MissionRepository:
     ) -> list[MissionRecord]:
         """Published missions that have not started yet (and start in ``[since, until)``
         when given), soonest first."""
-        query = self._upcoming(association_id, since, until)
+        query, values = self._upcoming(association_id, since, until)
         async with self._db.read() as session:
             rows = (
                 await session.execute(
-                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset)
+                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset),
+                    values,
                 )
             ).scalars()
             return [_mission(r) for r in rows]
@@ -252,24 +323,21 @@ class MissionRepository:
         """Where and what the upcoming missions are (as :meth:`upcoming`), to filter many of
         them cheaply before loading the few shown. With ``near`` (latitude, longitude, km),
         only remote missions and those in the box around that circle."""
-        query = self._upcoming(association_id, since, until).with_only_columns(
-            Mission.id, Mission.latitude, Mission.longitude, Mission.remote, Mission.tags
-        )
+        _, values = self._upcoming(association_id, since, until)
+        values["limit"] = limit
         if near is not None:
             latitude, longitude, km = near
             rise = km / KM_PER_DEGREE
             run = km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
-            query = query.where(
-                or_(
-                    Mission.remote.is_(True),
-                    Mission.latitude.between(latitude - rise, latitude + rise)
-                    & Mission.longitude.between(longitude - run, longitude + run),
-                )
+            values.update(
+                south=latitude - rise,
+                north=latitude + rise,
+                west=longitude - run,
+                east=longitude + run,
             )
+        query = _PLACES[since is not None, until is not None, near is not None]
         async with self._db.connection() as connection:
-            rows = await connection.execute(
-                query.order_by(Mission.starts_at, Mission.id).limit(limit)
-            )
+            rows = await connection.execute(query, values)
             return [
                 MissionPlace(r.id, r.latitude, r.longitude, r.remote, tuple(r.tags or ()))
                 for r in rows
@@ -282,9 +350,7 @@ class MissionRepository:
         async with self._db.read() as session:
             rows = (
                 await session.execute(
-                    select(Mission).where(
-                        Mission.association_id == association_id, Mission.id.in_(mission_ids)
-                    )
+                    _SEVERAL, {"association": association_id, "ids": list(mission_ids)}
                 )
             ).scalars()
             found = {row.id: _mission(row) for row in rows}
@@ -294,24 +360,21 @@ class MissionRepository:
         self, association_id: int, *, until: datetime | None = None, since: datetime | None = None
     ) -> int:
         """How many missions :meth:`upcoming` would list without a limit."""
-        query = self._upcoming(association_id, since, until)
+        query, values = self._upcoming(association_id, since, until)
         async with self._db.read() as session:
-            count = await session.scalar(select(func.count()).select_from(query.subquery()))
+            count = await session.scalar(select(func.count()).select_from(query.subquery()), values)
             return int(count or 0)
 
     def _upcoming(
         self, association_id: int, since: datetime | None, until: datetime | None
-    ) -> Select[Mission]:
-        query = select(Mission).where(
-            Mission.association_id == association_id,
-            Mission.status == MissionStatus.PUBLISHED.value,
-            Mission.starts_at > self._now(),
-        )
+    ) -> tuple[Select[Mission], dict[str, object]]:
+        """The upcoming missions' statement and the values to bind to it."""
+        values: dict[str, object] = {"association": association_id, "now": self._now()}
         if since is not None:
-            query = query.where(Mission.starts_at >= since)
+            values["since"] = since
         if until is not None:
-            query = query.where(Mission.starts_at < until)
-        return query
+            values["until"] = until
+        return _UPCOMING[since is not None, until is not None], values
 
     async def managed(
         self, association_id: int, *, since: datetime, limit: int = 20
@@ -530,15 +593,8 @@ class MissionRepository:
         async with self._db.read() as session:
             rows = (
                 await session.execute(
-                    select(Mission, SignUp)
-                    .join(SignUp, SignUp.mission_id == Mission.id)
-                    .where(
-                        SignUp.volunteer_id == volunteer_id,
-                        SignUp.status.in_([s.value for s in ACTIVE]),
-                        Mission.association_id == association_id,
-                        Mission.starts_at > self._now(),
-                    )
-                    .order_by(Mission.starts_at, Mission.id)
+                    _OF_VOLUNTEER,
+                    {"volunteer": volunteer_id, "association": association_id, "now": self._now()},
                 )
             ).all()
             result = []
@@ -555,35 +611,20 @@ class MissionRepository:
 
     @staticmethod
     async def _find(session: AsyncSession, association_id: int, mission_id: int) -> Mission | None:
-        return (
-            await session.execute(
-                select(Mission).where(
-                    Mission.id == mission_id, Mission.association_id == association_id
-                )
-            )
-        ).scalar_one_or_none()
+        values = {"mission": mission_id, "association": association_id}
+        return (await session.execute(_FIND, values)).scalar_one_or_none()
 
     @staticmethod
     async def _lock(session: AsyncSession, association_id: int, mission_id: int) -> Mission | None:
-        return (
-            await session.execute(
-                select(Mission)
-                .where(Mission.id == mission_id, Mission.association_id == association_id)
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
+        values = {"mission": mission_id, "association": association_id}
+        return (await session.execute(_LOCK, values)).scalar_one_or_none()
 
     @staticmethod
     async def _signup_row(
         session: AsyncSession, mission_id: int, volunteer_id: int
     ) -> SignUp | None:
-        return (
-            await session.execute(
-                select(SignUp).where(
-                    SignUp.mission_id == mission_id, SignUp.volunteer_id == volunteer_id
-                )
-            )
-        ).scalar_one_or_none()
+        values = {"mission": mission_id, "volunteer": volunteer_id}
+        return (await session.execute(_SIGNUP_ROW, values)).scalar_one_or_none()
 
     @staticmethod
     async def _people(
@@ -606,15 +647,8 @@ class MissionRepository:
     async def _position(session: AsyncSession, row: SignUp) -> int | None:
         if row.status != SignUpStatus.WAITLISTED.value:
             return None
-        ahead = (
-            await session.execute(
-                select(func.count(SignUp.id)).where(
-                    SignUp.mission_id == row.mission_id,
-                    SignUp.status == SignUpStatus.WAITLISTED.value,
-                    SignUp.arrival < row.arrival,
-                )
-            )
-        ).scalar_one()
+        values = {"mission": row.mission_id, "arrival": row.arrival}
+        ahead = (await session.execute(_WAITING_AHEAD, values)).scalar_one()
         return int(ahead) + 1
 
     async def _offer_next(
