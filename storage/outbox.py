@@ -114,6 +114,29 @@ class SentPost:
     message_id: str
 
 
+_SENT_POSTS = (
+    select(
+        OutboxMessage.platform,
+        OutboxMessage.chat_id,
+        OutboxMessage.locale,
+        OutboxMessage.sent_message_id,
+    )
+    .where(
+        OutboxMessage.key.like(bindparam("pattern"), escape="/"),
+        OutboxMessage.is_group.is_(True),
+        OutboxMessage.status == DeliveryStatus.SENT.value,
+        OutboxMessage.sent_message_id.is_not(None),
+    )
+    .order_by(OutboxMessage.id)
+)
+"""Group posts sent under a key prefix (a mission's card, refreshed at every sign-up)."""
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE with ``/`` as the escape character."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def _record(row: OutboxMessage) -> OutboxRecord:
     return OutboxRecord(
         id=row.id,
@@ -135,6 +158,8 @@ class OutboxRepository:
     def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
+        self._insert_one = self._insert_once()
+        """One personal message's insert, built once (notices are queued at every sign-up)."""
 
     async def enqueue(
         self,
@@ -165,7 +190,7 @@ class OutboxRepository:
             "created_at": now,
         }
         async with self._db.write() as session:
-            result = await session.execute(self._insert_once().values(**row))
+            result = await session.execute(self._insert_one, row)
             return bool(getattr(result, "rowcount", 0))
 
     def _insert_once(self) -> Insert:
@@ -355,21 +380,7 @@ class OutboxRepository:
         """Group posts sent under keys starting with ``key_prefix`` whose platform gave an id,
         oldest first."""
         async with self._db.read() as session:
-            rows = await session.execute(
-                select(
-                    OutboxMessage.platform,
-                    OutboxMessage.chat_id,
-                    OutboxMessage.locale,
-                    OutboxMessage.sent_message_id,
-                )
-                .where(
-                    OutboxMessage.key.startswith(key_prefix, autoescape=True),
-                    OutboxMessage.is_group.is_(True),
-                    OutboxMessage.status == DeliveryStatus.SENT.value,
-                    OutboxMessage.sent_message_id.is_not(None),
-                )
-                .order_by(OutboxMessage.id)
-            )
+            rows = await session.execute(_SENT_POSTS, {"pattern": _escape_like(key_prefix) + "%"})
             return [SentPost(p, c, loc, str(m)) for p, c, loc, m in rows]
 
     async def announcement_counts(self, announcement_id: int) -> dict[DeliveryStatus, int]:

@@ -86,6 +86,15 @@ _BEST_IDENTITY_FIRST = (
 )
 """Identities that accept messages first, then the one used last."""
 
+_REACHABLE_AT = (
+    select(Volunteer, PlatformIdentity.platform, PlatformIdentity.platform_user_id)
+    .join(PlatformIdentity)
+    .where(Volunteer.id == bindparam("volunteer"))
+    .order_by(*_BEST_IDENTITY_FIRST)
+    .limit(1)
+)
+"""Where to write to someone privately (every notice to a coordinator asks)."""
+
 
 def _record(row: Volunteer) -> VolunteerRecord:
     return VolunteerRecord(
@@ -310,15 +319,7 @@ class VolunteerRepository:
         """The volunteer with the platform and user id to write to privately: the identity
         they used last among those that still accept messages (else the last one used)."""
         async with self._db.read() as session:
-            row = (
-                await session.execute(
-                    select(Volunteer, PlatformIdentity.platform, PlatformIdentity.platform_user_id)
-                    .join(PlatformIdentity)
-                    .where(Volunteer.id == volunteer_id)
-                    .order_by(*_BEST_IDENTITY_FIRST)
-                    .limit(1)
-                )
-            ).first()
+            row = (await session.execute(_REACHABLE_AT, {"volunteer": volunteer_id})).first()
             return (_record(row[0]), row[1], row[2]) if row else None
 
     async def contacts(self, volunteer_ids: Sequence[int]) -> dict[int, Contact]:

@@ -13,7 +13,7 @@ from bot.delivery import BACKOFF, Delivery, Unreachable
 from bot.envelope import reply_from_json, reply_to_json
 from bot.types import Attachment, Button, Msg, Outgoing, Platform, Reply, msg
 from storage.db import Database
-from storage.outbox import DeliveryStatus, OutboxRepository, Settled
+from storage.outbox import DeliveryStatus, NewMessage, OutboxRepository, Settled
 from storage.volunteers import VolunteerRepository
 
 LEASE = timedelta(minutes=2)
@@ -111,3 +111,28 @@ def test_replies_survive_the_trip_through_json() -> None:
         files=(Attachment("m.ics", b"BEGIN:VCALENDAR\r\n\xff", "text/calendar"),),
     )
     assert reply_from_json(reply_to_json(reply)) == reply
+
+
+async def test_sent_posts_match_their_key_prefix_literally(
+    outbox: OutboxRepository, clock: ManualClock
+) -> None:
+    body = reply_to_json(Reply(text=msg("missions.reminder", title="Tri")))
+    keys = ("post_1:a", "postx1:b", "post%1:c", "post_1:d")
+    await outbox.enqueue_many(
+        [NewMessage.group(key, "console", f"group-{n}", "fr", body) for n, key in enumerate(keys)]
+    )
+    claimed = await outbox.claim("w", "console", LEASE, limit=10)
+    assert len(claimed) == len(keys)
+    await outbox.settle_many(
+        "w",
+        [
+            Settled(
+                m.id, DeliveryStatus.SENT, sent_id=None if m.key == "post_1:d" else f"id-{m.key}"
+            )
+            for m in claimed
+        ],
+    )
+    assert [p.message_id for p in await outbox.sent_posts("post_1:")] == ["id-post_1:a"], (
+        "'_' and '%' in a prefix are not wildcards, and a post with no id cannot be edited"
+    )
+    assert [p.chat_id for p in await outbox.sent_posts("post%")] == ["group-2"]
