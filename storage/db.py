@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_driver import OneTripDBAPI
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -196,6 +198,7 @@ class Database:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
+            options["module"] = OneTripDBAPI()
             options["pool_reset_on_return"] = None
         else:
             # No pre-ping (on asyncpg it costs three round trips at every checkout): a dead
