@@ -199,7 +199,6 @@ class Database:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
             options["module"] = OneTripDBAPI()
-            options["pool_reset_on_return"] = None
         else:
             # No pre-ping (on asyncpg it costs three round trips at every checkout): a dead
             # connection is noticed when used, the pool is then renewed, and the event is
