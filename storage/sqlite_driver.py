@@ -111,6 +111,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the cursor it replaces
 
+    def rollback(self) -> None:
+        """Undo the transaction; outside one (the pool's reset of a connection given back after
+        a commit) there is nothing to undo, and no trip is made."""
+        driver: sqlite3.Connection | None = self._connection._connection
+        if driver is not None and not driver.in_transaction:
+            return
+        super().rollback()
+
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite module, whose connections are :class:`OneTripConnection`;

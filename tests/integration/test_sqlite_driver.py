@@ -56,6 +56,18 @@ async def test_a_query_and_a_write_are_one_trip_each(db: Database, trips: list[s
         assert rows == [("a",)]
 
 
+async def test_an_event_is_three_trips_and_an_open_transaction_is_still_undone(
+    db: Database, trips: list[str]
+) -> None:
+    async with db.unit(), db.connection() as connection:
+        await connection.execute(select(NOTES.c.id))
+    assert len(trips) == 3, f"BEGIN, the query, COMMIT: {trips}"
+    async with db.engine.connect() as connection:
+        await connection.execute(insert(NOTES), {"title": "never kept"})
+    async with db.engine.connect() as connection:  # the same pooled connection
+        assert (await connection.execute(select(NOTES.c.title))).all() == []
+
+
 async def test_rows_counts_and_ids_come_back(db: Database) -> None:
     async with db.engine.begin() as connection:
         first = await connection.execute(insert(NOTES), {"title": "a"})
