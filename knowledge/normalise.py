@@ -139,24 +139,28 @@ def detect_language(text: str, default: str) -> str:
     return default
 
 
-def _phrases_by_first_word(phrases: dict[str, str]) -> dict[str, list[tuple[list[str], str]]]:
+PhraseIndex = dict[str, list[tuple[list[str], list[str]]]]
+"""First word → (the term's words, the words it stands for), longest term first."""
+
+
+def _phrases_by_first_word(phrases: dict[str, str]) -> PhraseIndex:
     """Multi-word terms by their first word, longest first: at each word the longest term that
     starts there wins."""
-    by_first: dict[str, list[tuple[list[str], str]]] = {}
+    by_first: PhraseIndex = {}
     for phrase in sorted(phrases, key=len, reverse=True):
         words = phrase.split()
-        by_first.setdefault(words[0], []).append((words, phrases[phrase]))
+        by_first.setdefault(words[0], []).append((words, phrases[phrase].split()))
     return by_first
 
 
-def _join_phrases(words: list[str], by_first: dict[str, list[tuple[list[str], str]]]) -> list[str]:
+def _join_phrases(words: list[str], by_first: PhraseIndex) -> list[str]:
     """``words`` with every multi-word term replaced by what it stands for, left to right."""
     result: list[str] = []
     at = 0
     while at < len(words):
         for phrase, meaning in by_first.get(words[at], ()):
             if words[at : at + len(phrase)] == phrase:
-                result.extend(meaning.split())
+                result.extend(meaning)
                 at += len(phrase)
                 break
         else:
