@@ -102,7 +102,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     def nextset(self) -> None:
-        raise NotImplementedError("SQLite statements have one result set")
+        """SQLite statements have one result set: there is never a next one (DB-API: None)."""
+        self._rows.clear()
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):

@@ -100,3 +100,13 @@ async def test_driver_errors_are_sqlalchemys_and_the_connection_goes_on(db: Data
             await connection.execute(text("SELECT nothing FROM nowhere"))
         await connection.rollback()
         assert (await connection.execute(text("SELECT 41 + 1"))).scalar_one() == 42
+
+
+async def test_there_is_never_a_next_result_set(db: Database) -> None:
+    def rows_after_nextset(connection: Any) -> tuple[Any, list[Any]]:
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute("SELECT 1 UNION ALL SELECT 2")
+        return cursor.nextset(), cursor.fetchall()
+
+    async with db.engine.connect() as connection:
+        assert await connection.run_sync(rows_after_nextset) == (None, [])
