@@ -18,10 +18,11 @@ suggestions, or nothing.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -47,6 +48,8 @@ TWIN_TOKEN_SPREAD = 64
 """Title words shared by more tutorials than this say nothing about twins (keeps it linear)."""
 LANGUAGE_SUFFIX = re.compile(r"[-_.](fr|en)$")
 """How translations of one tutorial are often named."""
+ROUNDING = 1e-9
+"""Sums of the same weights in another order may differ by this much."""
 EVIDENCE_FULL = 7.0
 """Matched information (sum of IDF) at which the evidence signal saturates."""
 
@@ -86,6 +89,13 @@ CONFIDENCE_FEATURES = (
     "phrasing_count",
 )
 """What the confidence model reads, in the order of :attr:`Model.confidence_weights`."""
+
+_COVERAGE = FEATURES.index("coverage")
+_KEY_COVERAGE = FEATURES.index("key_coverage")
+_PHRASING_COVERAGE = FEATURES.index("phrasing_coverage")
+_FUZZY_SORT = FEATURES.index("fuzzy_sort")
+_FUZZY_SET = FEATURES.index("fuzzy_set")
+_PHRASING_COUNT = FEATURES.index("phrasing_count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +211,10 @@ class _Document:
     title_total: float = 0.0
     phrasing_count: float = 0.0
     """``log(1 + n)`` for a tutorial with ``n`` alternate questions."""
+    phrasing_sizes: tuple[int, ...] = ()
+    """How many words each phrasing has."""
+    phrasings_with: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """For each word of the phrasings, which phrasings (by position) contain it."""
 
 
 def confidence_inputs(
@@ -210,18 +224,19 @@ def confidence_inputs(
     of the best different tutorial (0 when there is none), so the lead is relative, at most 1;
     ``share`` is the candidate's softmax share of the shortlist, its translation included."""
     lead = (score - rival) / score if score > 0 else 0.0
+    values = measures.values
     return (
         1.0,
         score,
         max(lead, -1.0),
         share,
-        measures.value("coverage"),
-        measures.value("key_coverage"),
-        measures.value("phrasing_coverage"),
-        measures.value("fuzzy_sort"),
-        measures.value("fuzzy_set"),
+        values[_COVERAGE],
+        values[_KEY_COVERAGE],
+        values[_PHRASING_COVERAGE],
+        values[_FUZZY_SORT],
+        values[_FUZZY_SET],
         measures.unknown,
-        measures.value("phrasing_count"),
+        values[_PHRASING_COUNT],
     )
 
 
@@ -357,13 +372,17 @@ class Matcher:
         fields: list[tuple[str, str]] = [("title", tutorial.title)]
         fields += [("question", q) for q in tutorial.questions]
         fields += [("tag", tag) for tag in tutorial.tags]
-        for field, text in fields:
+        for kind, text in fields:
             field_tokens = tokens(text)
             key.update(field_tokens)
             for token in field_tokens:
-                weighted[token] += FIELD_WEIGHTS[field]
-            if field != "tag" and field_tokens:
+                weighted[token] += FIELD_WEIGHTS[kind]
+            if kind != "tag" and field_tokens:
                 phrasings.append(tuple(dict.fromkeys(field_tokens)))
+        phrasings_with: defaultdict[str, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(phrasings):
+            for token in phrasing:
+                phrasings_with[token].append(position)
         body = tokens(tutorial.body)
         for token in body:
             weighted[token] += FIELD_WEIGHTS["body"]
@@ -378,6 +397,8 @@ class Matcher:
             phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
             phrasing_count=math.log1p(len(tutorial.questions)),
+            phrasing_sizes=tuple(map(len, phrasings)),
+            phrasings_with={token: tuple(found) for token, found in phrasings_with.items()},
         )
 
     def _weight(self, token: str) -> float:
@@ -405,8 +426,9 @@ class Matcher:
                 measures.tutorial,
                 round(score, 4),
                 round(_sigmoid(sum(w * v for w, v in zip(weights, inputs, strict=True))), 4),
-                measures.value("coverage"),
-                measures.value("fuzzy_sort") >= 1.0 and measures.value("phrasing_coverage") >= 1.0,
+                measures.values[_COVERAGE],
+                measures.values[_FUZZY_SORT] >= 1.0
+                and measures.values[_PHRASING_COVERAGE] >= 1.0 - ROUNDING,
             )
             for score, inputs, measures in self.scored(measured)
         ]
@@ -459,22 +481,19 @@ class Matcher:
         measured: list[Measures] = []
         for index in shortlist:
             document = self._documents[index]
-            key = sum(w for t, w in weights.items() if t in document.key_tokens)
-            body_only = sum(
-                w
-                for t, w in weights.items()
-                if t in document.body_tokens and t not in document.key_tokens
-            )
+            key = body_only = body = 0.0
+            key_tokens, body_tokens = document.key_tokens, document.body_tokens
+            for token, weight in weights.items():
+                if token in body_tokens:
+                    body += weight
+                    if token not in key_tokens:
+                        body_only += weight
+                if token in key_tokens:
+                    key += weight
             found = key + BODY_ONLY_CREDIT * body_only
-            phrasing_found = phrasing_share = 0.0
-            for tokens, information in zip(
-                document.phrasing_tokens, document.phrasing_totals, strict=True
-            ):
-                common = asked.intersection(tokens)
-                if common:
-                    matched = sum(weights[t] for t in common)
-                    phrasing_found = max(phrasing_found, matched)
-                    phrasing_share = max(phrasing_share, matched / information)
+            phrasing_found, phrasing_share, contained = self._phrasing_overlap(
+                document, weights, len(asked)
+            )
             title_found = sum(weights[t] for t in document.title_tokens & asked)
             values = (
                 bm25[index] / best_bm25,
@@ -483,16 +502,41 @@ class Matcher:
                 key / total,
                 phrasing_share,
                 _closest(sorted_query, document.phrasings, fuzz.ratio),
-                _closest(sorted_query, document.phrasings, fuzz.token_set_ratio),
+                # token_set_ratio is 100 when one phrasing's words contain the other's
+                1.0
+                if contained
+                else _closest(sorted_query, document.phrasings, fuzz.token_set_ratio),
                 self._in_language(document.tutorial, language),
                 title_found / document.title_total if document.title_total else 0.0,
                 min(found / EVIDENCE_FULL, 1.0),
-                sum(w for t, w in weights.items() if t in document.body_tokens) / total,
+                body / total,
                 phrasing_found / total,
                 document.phrasing_count,
             )
             measured.append(Measures(document.tutorial, values, unknown))
         return language, measured
+
+    @staticmethod
+    def _phrasing_overlap(
+        document: _Document, weights: dict[str, float], asked: int
+    ) -> tuple[float, float, bool]:
+        """The most question information one phrasing holds, the largest share of a
+        phrasing's information that the question holds, and whether one phrasing's words and
+        the question's words are one a subset of the other (sharing at least one)."""
+        count = len(document.phrasing_tokens)
+        matched = [0.0] * count
+        shared = [0] * count
+        index = document.phrasings_with
+        for token, weight in weights.items():
+            for position in index.get(token, ()):
+                matched[position] += weight
+                shared[position] += 1
+        contained = asked in shared or any(map(operator.eq, shared, document.phrasing_sizes))
+        return (
+            max(matched, default=0.0),
+            max(map(operator.truediv, matched, document.phrasing_totals), default=0.0),
+            contained,
+        )
 
     def _in_language(self, tutorial: Tutorial, language: str) -> float:
         """1 when the tutorial is the asker's best version of its topic: written in the

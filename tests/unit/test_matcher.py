@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from knowledge.loader import Tutorial, load_directory
@@ -212,3 +213,37 @@ def test_more_phrasings_alone_do_not_win() -> None:
         measured.append(Measures(one, tuple(mine), 0.0))
     ranked = Matcher([thin, rich]).rank(measured)
     assert [c.tutorial.id for c in ranked] == ["thin", "rich"]
+
+
+def test_fast_measurements_equal_the_direct_computation(bundled: Matcher) -> None:
+    """The per-phrasing index and the token-set shortcut give what rapidfuzz and plain set
+    arithmetic give over every phrasing."""
+    questions = [
+        "cmt je met une piece jointe dans un mail",
+        "mot de passe oublié",
+        "envoyer photo",
+        "comment installer une application sur mon téléphone pour les réunions en vidéo",
+        "wifi",
+        "how do I forward an email to the treasurer",
+    ]
+    checked = shortcut = 0
+    for question in questions:
+        _, measured = bundled.measure(question, "fr")
+        query = list(dict.fromkeys(bundled.normaliser.tokens(question, correct=True)))
+        asked = " ".join(sorted(query))
+        weights = {t: bundled._weight(t) for t in query}
+        for measures in measured:
+            document = next(d for d in bundled._documents if d.tutorial is measures.tutorial)
+            best_set = max(fuzz.token_set_ratio(asked, p) for p in document.phrasings) / 100
+            assert measures.value("fuzzy_set") == best_set
+            shares = [
+                sum(weights[t] for t in set(query) & set(tokens)) / total
+                for tokens, total in zip(
+                    document.phrasing_tokens, document.phrasing_totals, strict=True
+                )
+            ]
+            assert measures.value("phrasing_coverage") == pytest.approx(max(shares), abs=1e-12)
+            checked += 1
+            shortcut += best_set == 1.0
+    assert checked > 40
+    assert shortcut > 0
