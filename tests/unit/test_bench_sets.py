@@ -14,6 +14,7 @@ DATA = ROOT / "bench" / "data"
 BUNDLED = ROOT / "knowledge" / "tutorials"
 FRESH_TUTORIALS = DATA / "kb_fresh_tutorials"
 BLIND2_TUTORIALS = DATA / "kb_blind2_tutorials"
+BLIND3_TUTORIALS = DATA / "kb_blind3_tutorials"
 SETS = {
     "kb_questions.csv": [BUNDLED],
     "kb_heldout.csv": [BUNDLED],
@@ -21,6 +22,7 @@ SETS = {
     "kb_fresh_b.csv": [BUNDLED, FRESH_TUTORIALS],
     "kb_blind2_a.csv": [BUNDLED, BLIND2_TUTORIALS],
     "kb_blind2_b.csv": [BUNDLED, BLIND2_TUTORIALS],
+    "kb_blind3.csv": [BUNDLED, BLIND3_TUTORIALS],
 }
 STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtopic", "nearmiss"}
 DECLINED = {"offtopic", "nearmiss"}
@@ -48,6 +50,6 @@ def test_every_label_names_a_tutorial_of_its_base(name: str) -> None:
     assert len({r["question"] for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("folder", [FRESH_TUTORIALS, BLIND2_TUTORIALS])
+@pytest.mark.parametrize("folder", [FRESH_TUTORIALS, BLIND2_TUTORIALS, BLIND3_TUTORIALS])
 def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     assert not _ids([folder]) & _ids([BUNDLED])
