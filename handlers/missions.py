@@ -111,6 +111,7 @@ async def find(
         since=since,
         until=until,
         near=(*point, search.km) if point is not None else None,
+        tags=bool(search.tag),
     )
     found: list[tuple[int, float | None]] = []
     wanted = fold(search.tag)

@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, null, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import Mission, SignUp
@@ -51,7 +52,7 @@ _LOCK = _FIND.with_for_update()
 _SIGNUP_ROW = select(SignUp).where(
     SignUp.mission_id == bindparam("mission"), SignUp.volunteer_id == bindparam("volunteer")
 )
-_SEVERAL = select(Mission).where(
+_SEVERAL = select(*Mission.__table__.c).where(
     Mission.association_id == bindparam("association"),
     Mission.id.in_(bindparam("ids", expanding=True)),
 )
@@ -78,10 +79,13 @@ def _upcoming_statement(since: bool, until: bool) -> Select[Mission]:
 
 
 def _places_statement(
-    since: bool, until: bool, near: bool
-) -> Select[int, float | None, float | None, bool, list[str]]:
+    since: bool, until: bool, near: bool, tags: bool
+) -> Select[int, float | None, float | None, bool, list[str] | None]:
+    tag_column: ColumnElement[list[str] | None] = (
+        Mission.tags if tags else null().label("tags")  # type: ignore[assignment]
+    )
     query = _upcoming_statement(since, until).with_only_columns(
-        Mission.id, Mission.latitude, Mission.longitude, Mission.remote, Mission.tags
+        Mission.id, Mission.latitude, Mission.longitude, Mission.remote, tag_column
     )
     if near:
         query = query.where(
@@ -97,10 +101,28 @@ def _places_statement(
 _CHOICES = (False, True)
 _UPCOMING = {(s, u): _upcoming_statement(s, u) for s in _CHOICES for u in _CHOICES}
 """Published missions still to come, with or without a start from and a start before."""
-_PLACES = {
-    (s, u, n): _places_statement(s, u, n) for s in _CHOICES for u in _CHOICES for n in _CHOICES
+_PAGE = {
+    key: query.with_only_columns(*Mission.__table__.c)
+    .order_by(Mission.starts_at, Mission.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+    for key, query in _UPCOMING.items()
 }
-"""Where they are, and with ``near`` only the remote ones and those in a box."""
+"""One page of them, as plain rows (no ORM objects: a list only reads them)."""
+_COUNT = {
+    key: query.with_only_columns(func.count()).select_from(Mission)
+    for key, query in _UPCOMING.items()
+}
+"""How many there are."""
+_PLACES = {
+    (s, u, n, t): _places_statement(s, u, n, t)
+    for s in _CHOICES
+    for u in _CHOICES
+    for n in _CHOICES
+    for t in _CHOICES
+}
+"""Where they are, and with ``near`` only the remote ones and those in a box; their tags only
+when a search names one (reading them costs more than the rest of the row)."""
 
 MAX_PLACES = 500
 TITLE_MAX = 120
@@ -125,7 +147,13 @@ EDITABLE = frozenset(
 ACTIVE = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED, SignUpStatus.WAITLISTED)
 HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
 _OF_VOLUNTEER = (
-    select(Mission, SignUp)
+    select(
+        *Mission.__table__.c,
+        SignUp.volunteer_id,
+        SignUp.status.label("signup_status"),
+        SignUp.arrival,
+        SignUp.offer_expires_at,
+    )
     .join(SignUp, SignUp.mission_id == Mission.id)
     .where(
         SignUp.volunteer_id == bindparam("volunteer"),
@@ -184,7 +212,8 @@ class Change:
         )
 
 
-def _mission(row: Mission) -> MissionRecord:
+def _mission(row: Mission | Row[*tuple[Any, ...]]) -> MissionRecord:
+    """A mission as the rest of the bot sees it, from its ORM object or a row of its columns."""
     return MissionRecord(
         id=row.id,
         association_id=row.association_id,
@@ -301,14 +330,10 @@ class MissionRepository:
     ) -> list[MissionRecord]:
         """Published missions that have not started yet (and start in ``[since, until)``
         when given), soonest first."""
-        query, values = self._upcoming(association_id, since, until)
-        async with self._db.read() as session:
-            rows = (
-                await session.execute(
-                    query.order_by(Mission.starts_at, Mission.id).limit(limit).offset(offset),
-                    values,
-                )
-            ).scalars()
+        values = self._upcoming_values(association_id, since, until)
+        values.update(limit=limit, offset=offset)
+        async with self._db.connection() as connection:
+            rows = await connection.execute(_PAGE[since is not None, until is not None], values)
             return [_mission(r) for r in rows]
 
     async def upcoming_places(
@@ -319,11 +344,13 @@ class MissionRepository:
         until: datetime | None = None,
         since: datetime | None = None,
         near: tuple[float, float, float] | None = None,
+        tags: bool = True,
     ) -> list[MissionPlace]:
         """Where and what the upcoming missions are (as :meth:`upcoming`), to filter many of
         them cheaply before loading the few shown. With ``near`` (latitude, longitude, km),
-        only remote missions and those in the box around that circle."""
-        _, values = self._upcoming(association_id, since, until)
+        only remote missions and those in the box around that circle; without ``tags``, every
+        place's tags are left empty (not read)."""
+        values = self._upcoming_values(association_id, since, until)
         values["limit"] = limit
         if near is not None:
             latitude, longitude, km = near
@@ -335,7 +362,7 @@ class MissionRepository:
                 west=longitude - run,
                 east=longitude + run,
             )
-        query = _PLACES[since is not None, until is not None, near is not None]
+        query = _PLACES[since is not None, until is not None, near is not None, tags]
         async with self._db.connection() as connection:
             rows = await connection.execute(query, values)
             return [
@@ -347,12 +374,10 @@ class MissionRepository:
         """These missions of the association, in the order given (unknown ids left out)."""
         if not mission_ids:
             return []
-        async with self._db.read() as session:
-            rows = (
-                await session.execute(
-                    _SEVERAL, {"association": association_id, "ids": list(mission_ids)}
-                )
-            ).scalars()
+        async with self._db.connection() as connection:
+            rows = await connection.execute(
+                _SEVERAL, {"association": association_id, "ids": list(mission_ids)}
+            )
             found = {row.id: _mission(row) for row in rows}
         return [found[n] for n in mission_ids if n in found]
 
@@ -360,21 +385,21 @@ class MissionRepository:
         self, association_id: int, *, until: datetime | None = None, since: datetime | None = None
     ) -> int:
         """How many missions :meth:`upcoming` would list without a limit."""
-        query, values = self._upcoming(association_id, since, until)
-        async with self._db.read() as session:
-            count = await session.scalar(select(func.count()).select_from(query.subquery()), values)
+        values = self._upcoming_values(association_id, since, until)
+        async with self._db.connection() as connection:
+            count = await connection.scalar(_COUNT[since is not None, until is not None], values)
             return int(count or 0)
 
-    def _upcoming(
+    def _upcoming_values(
         self, association_id: int, since: datetime | None, until: datetime | None
-    ) -> tuple[Select[Mission], dict[str, object]]:
-        """The upcoming missions' statement and the values to bind to it."""
+    ) -> dict[str, object]:
+        """The values to bind to the upcoming missions' statements."""
         values: dict[str, object] = {"association": association_id, "now": self._now()}
         if since is not None:
             values["since"] = since
         if until is not None:
             values["until"] = until
-        return _UPCOMING[since is not None, until is not None], values
+        return values
 
     async def managed(
         self, association_id: int, *, since: datetime, limit: int = 20
@@ -436,7 +461,7 @@ class MissionRepository:
                 return Change(Outcome.CLOSED, mission=_mission(mission))
             row = await self._signup_row(session, mission_id, volunteer_id)
             if row is not None and row.status in ACTIVE:
-                position = await self._position(session, row)
+                position = await self._position(session, row.status, row.mission_id, row.arrival)
                 return Change(Outcome.ALREADY, _signup(row, position), mission=_mission(mission))
             now = self._now()
             mission.arrivals += 1
@@ -454,7 +479,7 @@ class MissionRepository:
                 row.status = SignUpStatus.WAITLISTED.value
                 outcome = Outcome.WAITLISTED
             await session.flush()
-            position = await self._position(session, row)
+            position = await self._position(session, row.status, row.mission_id, row.arrival)
             return Change(outcome, _signup(row, position), mission=_mission(mission))
 
     async def cancel(
@@ -590,18 +615,21 @@ class MissionRepository:
         self, volunteer_id: int, association_id: int
     ) -> list[tuple[MissionRecord, SignUpRecord]]:
         """The volunteer's current places on upcoming missions of the association."""
-        async with self._db.read() as session:
-            rows = (
-                await session.execute(
-                    _OF_VOLUNTEER,
-                    {"volunteer": volunteer_id, "association": association_id, "now": self._now()},
-                )
-            ).all()
+        values = {"volunteer": volunteer_id, "association": association_id, "now": self._now()}
+        async with self._db.connection() as connection:
+            rows = (await connection.execute(_OF_VOLUNTEER, values)).all()
             result = []
-            for mission, signup in rows:
-                result.append(
-                    (_mission(mission), _signup(signup, await self._position(session, signup)))
+            for row in rows:
+                position = await self._position(connection, row.signup_status, row.id, row.arrival)
+                signup = SignUpRecord(
+                    mission_id=row.id,
+                    volunteer_id=row.volunteer_id,
+                    status=SignUpStatus(row.signup_status),
+                    arrival=row.arrival,
+                    waitlist_position=position,
+                    offer_expires_at=row.offer_expires_at,
                 )
+                result.append((_mission(row), signup))
             return result
 
     # Internals -----------------------------------------------------------------------------
@@ -644,10 +672,13 @@ class MissionRepository:
         )
 
     @staticmethod
-    async def _position(session: AsyncSession, row: SignUp) -> int | None:
-        if row.status != SignUpStatus.WAITLISTED.value:
+    async def _position(
+        session: AsyncSession | AsyncConnection, status: str, mission_id: int, arrival: int
+    ) -> int | None:
+        """A waitlisted sign-up's place in the queue (1 = next); None for any other."""
+        if status != SignUpStatus.WAITLISTED.value:
             return None
-        values = {"mission": row.mission_id, "arrival": row.arrival}
+        values = {"mission": mission_id, "arrival": arrival}
         ahead = (await session.execute(_WAITING_AHEAD, values)).scalar_one()
         return int(ahead) + 1
 

@@ -233,3 +233,69 @@ async def test_five_hundred_simultaneous_sign_ups_for_twenty_places(
     current = await missions.get(assoc, mission.id)
     assert current is not None
     assert current.taken == 20
+
+
+async def test_listing_reads_pages_counts_places_and_a_volunteers_own(
+    db: Database, missions: MissionRepository, clock: ManualClock
+) -> None:
+    assoc = await association(db, clock)
+    other = await association(db, clock, "autre")
+    day = timedelta(days=1)
+    made = [
+        await missions.create(
+            assoc,
+            draft(
+                clock,
+                places=1,
+                title=f"Mission {n}",
+                starts_at=clock.now() + (n + 1) * day,
+                ends_at=clock.now() + (n + 1) * day + timedelta(hours=2),
+                tags=("cuisine",) if n % 2 else ("tri",),
+                latitude=48.1 + n / 100,
+                longitude=-1.68,
+            ),
+            None,
+        )
+        for n in range(5)
+    ]
+    await missions.create(other, draft(clock, title="Ailleurs"), None)
+    ids = [m.id for m in made]
+
+    page = await missions.upcoming(assoc, limit=2, offset=1)
+    assert [m.id for m in page] == ids[1:3]
+    assert page[0].tags == ("cuisine",)
+    assert page[0].starts_at == made[1].starts_at
+    assert page[0].status is MissionStatus.PUBLISHED
+    assert await missions.count_upcoming(assoc) == 5
+    until = clock.now() + 3 * day + timedelta(hours=1)
+    assert await missions.count_upcoming(assoc, until=until) == 3
+    assert await missions.count_upcoming(assoc, since=clock.now() + 2 * day, until=until) == 2
+
+    tagged = await missions.upcoming_places(assoc, limit=10)
+    assert [(p.id, p.tags) for p in tagged][:2] == [(ids[0], ("tri",)), (ids[1], ("cuisine",))]
+    plain = await missions.upcoming_places(assoc, limit=10, tags=False)
+    assert [p.id for p in plain] == ids
+    assert all(p.tags == () for p in plain)
+    assert plain[2].latitude == pytest.approx(48.12)
+    near = await missions.upcoming_places(assoc, limit=10, near=(48.1, -1.68, 2.5), tags=False)
+    assert [p.id for p in near] == ids[:3]
+
+    assert [m.id for m in await missions.several(assoc, [ids[3], 999_999, ids[0]])] == [
+        ids[3],
+        ids[0],
+    ]
+    assert await missions.several(other, [ids[0]]) == []
+
+    a, b, c = await volunteers(db, clock, 3)
+    await missions.sign_up(assoc, ids[0], a)
+    await missions.sign_up(assoc, ids[0], b)
+    await missions.sign_up(assoc, ids[0], c)
+    await missions.sign_up(assoc, ids[2], c)
+    mine = await missions.of_volunteer(c, assoc)
+    assert [(m.id, s.status, s.waitlist_position) for m, s in mine] == [
+        (ids[0], SignUpStatus.WAITLISTED, 2),
+        (ids[2], SignUpStatus.CONFIRMED, None),
+    ]
+    assert mine[0][0].title == "Mission 0"
+    assert mine[0][1].volunteer_id == c
+    assert await missions.of_volunteer(c, other) == []
