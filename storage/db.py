@@ -104,6 +104,7 @@ class Unit:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
         self._locked = False
         self._depth = 0
         self._broken: DBAPIError | None = None
@@ -122,7 +123,8 @@ class Unit:
                     yield session
             else:
                 yield session
-                await session.flush()  # before the objects are let go
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()  # before the objects are let go
         except DBAPIError as error:
             if not savepoint:
                 self._broken = error
@@ -131,6 +133,14 @@ class Unit:
             self._depth -= 1
             if self._depth == 0:
                 session.expunge_all()
+
+    async def connection(self) -> AsyncConnection:
+        """The connection under the unit's session (asked for once: asking costs a trip
+        through SQLAlchemy's async layer)."""
+        session = await self.session()
+        if self._connection is None:
+            self._connection = await session.connection()
+        return self._connection
 
     @property
     def opened(self) -> bool:
@@ -162,6 +172,7 @@ class Unit:
 
     async def _finish(self, *, commit: bool) -> None:
         session, self._session = self._session, None
+        self._connection = None
         broken, self._broken = self._broken, None
         if session is None:
             return
@@ -250,8 +261,8 @@ class Database:
         the unit's own."""
         unit = self._unit.get()
         if unit is not None:
-            async with unit.block(savepoint=False) as session:
-                yield await session.connection()
+            async with unit.block(savepoint=False):
+                yield await unit.connection()
             return
         async with self.engine.connect() as connection:
             yield connection

@@ -115,6 +115,37 @@ async def test_a_read_nested_in_a_write_keeps_the_write_going(
     assert "Café des langues" in names
 
 
+async def test_core_reads_in_a_unit_share_its_connection_and_see_its_writes(
+    db: Database, clock: ManualClock
+) -> None:
+    associations = AssociationRepository(db, clock.now)
+    count = select(func.count(Association.id))
+    async with db.unit() as unit:
+        await associations.create("atelier", "L'Atelier")
+        async with db.connection() as first:
+            assert await first.scalar(count) == 1  # the unit's own write, not yet committed
+        async with db.connection() as second:
+            assert second is first
+        await unit.discard()
+        async with db.connection() as fresh:
+            assert fresh is not first
+            assert await fresh.scalar(count) == 0
+        await associations.create("fanfare", "La Fanfare")
+        async with db.connection() as last:
+            assert await last.scalar(count) == 1
+    assert await _slugs(db) == {"fanfare"}
+
+
+async def test_a_write_block_is_flushed_before_its_objects_are_let_go(
+    db: Database, clock: ManualClock
+) -> None:
+    async with db.unit():
+        async with db.write() as session:
+            session.add(Association(slug="chorale", name="La Chorale", created_at=clock.now()))
+        async with db.connection() as connection:
+            assert await connection.scalar(select(Association.name)) == "La Chorale"
+
+
 async def test_nested_units_are_one(db: Database, clock: ManualClock) -> None:
     associations = AssociationRepository(db, clock.now)
     seen_after_the_inner_end: set[str] = set()
