@@ -6,7 +6,8 @@
     python bench/kb_quality.py --set fresh-b        # its other half, kept for a final check
     python bench/kb_quality.py --set blind2-a       # a second blind set, half for study
     python bench/kb_quality.py --set blind2-b       # its other half, kept for a final check
-    python bench/kb_quality.py --set blind3         # a third blind set, a final check only
+    python bench/kb_quality.py --set blind3-a       # a third blind set, half for study
+    python bench/kb_quality.py --set blind3-b       # its other half, kept for a final check
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
 
@@ -17,9 +18,10 @@ fitted to. ``fresh-a`` may be studied (``--errors``); ``fresh-b``'s misses are n
 so that it stays a fair test. ``blind2-a`` and ``blind2-b`` are the two halves of a second set
 written the same way (300 questions, 80 of them to decline, half of those near misses) with
 eight more unseen tutorials of three alternate questions each
-(``bench/data/kb_blind2_tutorials``); the same rule holds for them. ``blind3`` (200 questions,
-60 to decline, 50 about eight more unseen tutorials of three alternate questions each in
-``bench/data/kb_blind3_tutorials``) is kept whole for final checks: its misses are never read.
+(``bench/data/kb_blind2_tutorials``); the same rule holds for them. ``blind3-a`` and
+``blind3-b`` are a third set written the same way (200 questions, 60 to decline, 50 about eight
+more unseen tutorials of three alternate questions each in ``bench/data/kb_blind3_tutorials``),
+split in halves by style after one run of the whole; the same rule holds.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
@@ -65,14 +67,16 @@ SETS = {
     "fresh-b": DATA / "kb_fresh_b.csv",
     "blind2-a": DATA / "kb_blind2_a.csv",
     "blind2-b": DATA / "kb_blind2_b.csv",
-    "blind3": DATA / "kb_blind3.csv",
+    "blind3-a": DATA / "kb_blind3_a.csv",
+    "blind3-b": DATA / "kb_blind3_b.csv",
 }
 EXTRA_TUTORIALS = {
     "fresh-a": DATA / "kb_fresh_tutorials",
     "fresh-b": DATA / "kb_fresh_tutorials",
     "blind2-a": DATA / "kb_blind2_tutorials",
     "blind2-b": DATA / "kb_blind2_tutorials",
-    "blind3": DATA / "kb_blind3_tutorials",
+    "blind3-a": DATA / "kb_blind3_tutorials",
+    "blind3-b": DATA / "kb_blind3_tutorials",
 }
 DEFAULT_KB = ROOT / "knowledge" / "tutorials"
 
