@@ -55,9 +55,11 @@ NOMINAL_ENDINGS = (("ication", "ier", 4), ("ation", "er", 5), ("ement", "e", 5))
 """A noun or adverb made from a verb or adjective goes back to it: ``installation`` →
 ``installer``, ``modification`` → ``modifier``, ``automatiquement`` → ``automatique``. The
 number is the shortest root that is still a derived word (not ``paiement``, ``nation``)."""
-MIN_CORRECTED = 5
-"""Shorter words are too easily bent into another word: they are never corrected."""
-CORRECTION_CUTOFF = 86
+MIN_CORRECTED = 4
+"""Shorter words are too easily bent into another word: they are never corrected. At the
+cutoff below, a four-letter word is only corrected for a letter left out (``pase`` →
+``passe``), never for one changed."""
+CORRECTION_CUTOFF = 85
 CORRECTION_CACHE_LIMIT = 50_000
 ELIDED = frozenset("cdjlmnst")
 """Letters French elides before a vowel: ``lasso`` is ``l'asso`` typed without its apostrophe

@@ -86,6 +86,16 @@ def test_concepts_do_not_collide() -> None:
             )
 
 
+def test_a_four_letter_word_is_corrected_for_a_letter_left_out_only() -> None:
+    n = Normaliser()
+    n.learn(["Réinitialiser son mot de passe", "Envoyer une photo", "Lire un mail"])
+    assert n.tokens("mot de pase", correct=True) == n.tokens("mot de passe")
+    assert n.tokens("phto", correct=True) == n.tokens("photo")
+    # a letter changed is another word as often as a typo: left alone
+    assert n.tokens("main", correct=True) == n.tokens("main")  # not "mail"
+    assert n.tokens("pote", correct=True) == n.tokens("pote")
+
+
 def test_words_spelled_as_they_sound_are_corrected() -> None:
     n = Normaliser()
     n.learn(["Appeler au téléphone", "Une discussion de groupe"])
