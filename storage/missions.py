@@ -149,6 +149,7 @@ HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.OFFERED)
 _OF_VOLUNTEER = (
     select(
         *Mission.__table__.c,
+        SignUp.mission_id,
         SignUp.volunteer_id,
         SignUp.status.label("signup_status"),
         SignUp.arrival,
@@ -238,11 +239,15 @@ def _mission(row: Mission | Row[*tuple[Any, ...]]) -> MissionRecord:
     )
 
 
-def _signup(row: SignUp, position: int | None = None) -> SignUpRecord:
+def _signup(
+    row: SignUp | Row[*tuple[Any, ...]], position: int | None = None, status: str | None = None
+) -> SignUpRecord:
+    """A sign-up as the rest of the bot sees it, from its ORM object or a row of its columns
+    (``status`` when the row's own ``status`` column is its mission's)."""
     return SignUpRecord(
         mission_id=row.mission_id,
         volunteer_id=row.volunteer_id,
-        status=SignUpStatus(row.status),
+        status=SignUpStatus(status or row.status),
         arrival=row.arrival,
         waitlist_position=position,
         offer_expires_at=row.offer_expires_at,
@@ -620,16 +625,9 @@ class MissionRepository:
             rows = (await connection.execute(_OF_VOLUNTEER, values)).all()
             result = []
             for row in rows:
-                position = await self._position(connection, row.signup_status, row.id, row.arrival)
-                signup = SignUpRecord(
-                    mission_id=row.id,
-                    volunteer_id=row.volunteer_id,
-                    status=SignUpStatus(row.signup_status),
-                    arrival=row.arrival,
-                    waitlist_position=position,
-                    offer_expires_at=row.offer_expires_at,
-                )
-                result.append((_mission(row), signup))
+                status = row.signup_status
+                position = await self._position(connection, status, row.id, row.arrival)
+                result.append((_mission(row), _signup(row, position, status)))
             return result
 
     # Internals -----------------------------------------------------------------------------
