@@ -267,8 +267,10 @@ class Matcher:
         )
         self._documents: list[_Document] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._position_tuples: dict[tuple[int, ...], tuple[int, ...]] = {}
         for index, tutorial in enumerate(tutorials):
             self._documents.append(self._index(index, tutorial))
+        self._position_tuples.clear()
         count = max(len(self._documents), 1)
         average = sum(d.length for d in self._documents) / count or 1.0
         self._idf = {
@@ -398,8 +400,16 @@ class Matcher:
             length=sum(weighted.values()),
             phrasing_count=math.log1p(len(tutorial.questions)),
             phrasing_sizes=tuple(map(len, phrasings)),
-            phrasings_with={token: tuple(found) for token, found in phrasings_with.items()},
+            phrasings_with={
+                token: self._positions(found) for token, found in phrasings_with.items()
+            },
         )
+
+    def _positions(self, found: list[int]) -> tuple[int, ...]:
+        """One shared tuple for each list of phrasing positions (most are a few small numbers,
+        met again in every tutorial: sharing them keeps a large base's index small)."""
+        positions = tuple(found)
+        return self._position_tuples.setdefault(positions, positions)
 
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
