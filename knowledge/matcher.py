@@ -267,10 +267,11 @@ class Matcher:
         )
         self._documents: list[_Document] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._position_tuples: dict[tuple[int, ...], tuple[int, ...]] = {}
+        # One tuple for each list of phrasing positions, shared by every tutorial that has it
+        # (most are a few small numbers): it keeps a large base's index small.
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {}
         for index, tutorial in enumerate(tutorials):
-            self._documents.append(self._index(index, tutorial))
-        self._position_tuples.clear()
+            self._documents.append(self._index(index, tutorial, shared))
         count = max(len(self._documents), 1)
         average = sum(d.length for d in self._documents) / count or 1.0
         self._idf = {
@@ -366,7 +367,9 @@ class Matcher:
         """The same tutorial in the other language, if the base has it."""
         return self._twins.get(tutorial_id, frozenset())
 
-    def _index(self, index: int, tutorial: Tutorial) -> _Document:
+    def _index(
+        self, index: int, tutorial: Tutorial, shared: dict[tuple[int, ...], tuple[int, ...]]
+    ) -> _Document:
         tokens = self.normaliser.tokens
         weighted: defaultdict[str, float] = defaultdict(float)
         key: set[str] = set()
@@ -385,6 +388,10 @@ class Matcher:
         for position, phrasing in enumerate(phrasings):
             for token in phrasing:
                 phrasings_with[token].append(position)
+        positions: dict[str, tuple[int, ...]] = {}
+        for token, found in phrasings_with.items():
+            held = tuple(found)
+            positions[token] = shared.setdefault(held, held)
         body = tokens(tutorial.body)
         for token in body:
             weighted[token] += FIELD_WEIGHTS["body"]
@@ -400,16 +407,8 @@ class Matcher:
             length=sum(weighted.values()),
             phrasing_count=math.log1p(len(tutorial.questions)),
             phrasing_sizes=tuple(map(len, phrasings)),
-            phrasings_with={
-                token: self._positions(found) for token, found in phrasings_with.items()
-            },
+            phrasings_with=positions,
         )
-
-    def _positions(self, found: list[int]) -> tuple[int, ...]:
-        """One shared tuple for each list of phrasing positions (most are a few small numbers,
-        met again in every tutorial: sharing them keeps a large base's index small)."""
-        positions = tuple(found)
-        return self._position_tuples.setdefault(positions, positions)
 
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
