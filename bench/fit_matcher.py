@@ -172,13 +172,12 @@ def choose_thresholds(
     bounds; the gates keep the recall of ``data`` and ``calibration``."""
     grid = [round(0.01 * i, 2) for i in range(30, 100)]
     answer = grid[-1]
+    checked = [*calibration, *guarded]
     for threshold in grid:
         matcher.model = replace(matcher.model, answer=threshold)
-        for other, _ in [*calibration, *guarded]:
+        for other, _ in checked:
             other.model = matcher.model
-        if safe(matcher, data) and all(
-            safe(other, more) for other, more in [*calibration, *guarded]
-        ):
+        if safe(matcher, data) and all(safe(other, more) for other, more in checked):
             answer = threshold
             break
     matcher.model = replace(matcher.model, answer=answer, suggest=0.0, relevant=0.0)
@@ -274,9 +273,13 @@ def main() -> int:
     rows = read_rows(SETS.get(args.set, Path(args.set)))
     sets = [(matcher, measure(matcher, rows)), calibration[0]]
     if not args.no_mixed:
-        for base, asked in ((bundled, rows), (tutorials_for(CALIBRATION[0], bundled), None)):
+        studied_rows = [row for row, _, _ in calibration[0][1]]
+        for base, asked in (
+            (bundled, rows),
+            (tutorials_for(CALIBRATION[0], bundled), studied_rows),
+        ):
             one = Matcher(mixed(base))
-            sets.append((one, measure(one, asked or read_rows(SETS[CALIBRATION[0]]))))
+            sets.append((one, measure(one, asked)))
     free = np.array([name in args.fit_only for name in FEATURES]) if args.fit_only else None
     kept, refitted = cross_validate(sets, free=free)
     print(f"ranking top-1, 5-fold on the study sets: current {kept:.3f}, refitted {refitted:.3f}")
