@@ -217,7 +217,7 @@ async def test_messages_are_given_back_unsent_when_their_claim_runs_out(
         worker="w",
         lease=timedelta(milliseconds=300),
     )
-    assert await delivery.drain() == 2, "two start within 80% of the lease (240 ms); three are given back"
+    assert await delivery.drain() == 2, "two start within 80% of the lease; three are given back"
     counts = await app.services.outbox.announcement_counts(created.id)
     assert counts[DeliveryStatus.PENDING] == 3
     while await delivery.drain():
