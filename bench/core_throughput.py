@@ -5,6 +5,7 @@
     python bench/core_throughput.py --events 3000 --volunteers 10000 --missions 1000
     python bench/core_throughput.py --growth              # 1k/100, 10k/1k, 100k/10k: a table
     python bench/core_throughput.py --count-sql           # also SQL statements per event kind
+    python bench/core_throughput.py --db postgresql://... --instances 2 --concurrency 2
 
 Before the measure (not timed), ``--volunteers`` Telegram volunteers (100,000 by default; each
 with a platform identity, a membership of the association, a language and an area: a town or a
@@ -24,6 +25,13 @@ Each update becomes the core's event as the Telegram adapter makes it, and the e
 answered **one after the other**: latency is the time of ``Dispatcher.handle``; events/s (the
 primary figure) is events over the wall time of that sequential run. ``--concurrency N`` then
 answers another stream of as many events with N asyncio tasks (throughput only; 0 to skip).
+
+``--instances N`` (PostgreSQL) measures several instances of the bot on one database, as
+deployed for more traffic: the data is loaded once, then N processes each warm up, start
+together and answer their own stream of ``--events`` (``--concurrency`` at a time); events/s is
+all their events over the time from the first start to the last end, the latencies are pooled,
+and the memory is the largest instance's. The last line then ends with ``instances=N
+concurrency=C``.
 
 The floor is python-telegram-bot's own work for the same updates: ``Update.de_json`` and
 ``Application.process_update`` through a handler that does nothing (offline: the bot's requests
@@ -55,6 +63,7 @@ import sys
 import tempfile
 import time
 from array import array
+from asyncio.subprocess import PIPE
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -99,6 +108,8 @@ QUESTIONS = ROOT / "bench" / "data" / "kb_questions.csv"
 CITIES = 150
 COORDINATORS = 20
 CHUNK = 5_000
+RESULT_LIMIT = 1 << 26
+"""Bytes of an instance's result line (its latencies)."""
 SLUG = "bench"
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "entraide_bench_bot"
@@ -169,6 +180,42 @@ class World:
     @property
     def size(self) -> int:
         return len(self.telegram_ids)
+
+    def dumps(self) -> str:
+        """The world as JSON, for the instances started beside the loader."""
+        return json.dumps(
+            {
+                "cities": [
+                    [c.name, list(c.postcodes), c.latitude, c.longitude, c.population]
+                    for c in self.cities
+                ],
+                "telegram_ids": list(self.telegram_ids),
+                "names": list(self.names),
+                "languages": list(self.languages),
+                "homes": list(self.homes),
+                "mission_count": self.mission_count,
+                "areas": self.areas,
+                "by_language": [[k, v] for k, v in self.by_language.items()],
+                "soonest": self.soonest,
+                "held": self.held,
+            }
+        )
+
+    @classmethod
+    def loads(cls, data: str) -> World:
+        raw = json.loads(data)
+        return cls(
+            cities=[City(n, tuple(p), la, lo, po) for n, p, la, lo, po in raw["cities"]],
+            telegram_ids=array("q", raw["telegram_ids"]),
+            names=array("H", raw["names"]),
+            languages=array("B", raw["languages"]),
+            homes=array("H", raw["homes"]),
+            mission_count=raw["mission_count"],
+            areas=raw["areas"],
+            by_language=dict(raw["by_language"]),
+            soonest=raw["soonest"],
+            held=[(person, mission) for person, mission in raw["held"]],
+        )
 
 
 def french_cities(count: int) -> list[City]:
@@ -825,6 +872,140 @@ async def measure(
         await app.close()
 
 
+# -- several instances on one database -------------------------------------------------------
+
+
+async def instance(url: str, world_file: str, number: int, args: argparse.Namespace) -> None:
+    """One of ``--instances`` processes on the loaded database: warm up, say ``ready``, answer
+    its own stream once told to go (a line on stdin), then print what it measured as JSON."""
+    captured = Captured()
+    logging.getLogger("bot").addHandler(captured)
+    world = World.loads(await asyncio.to_thread(Path(world_file).read_text, "utf-8"))
+    world.held = world.held[number :: args.instances]  # no two instances give up one place
+    app = await open_app(url)
+    try:
+        settle_memory()
+        stop = asyncio.Event()
+        background = asyncio.create_task(repeat(stop, app.worker.tick, 2.0, "timed jobs"))
+        driver = Driver(app, world, count_sql=False)
+        seed = f"{args.seed}-instance-{number}"
+        await driver.sequential(list(plan(world, args.warmup, random.Random(f"{seed}-warmup"))))
+        stream = list(plan(world, args.events, random.Random(seed)))
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        started = time.time()
+        if args.concurrency > 1:
+            run = await driver.concurrent(stream, args.concurrency)
+        else:
+            run = await driver.sequential(stream)
+        ended = time.time()
+        stop.set()
+        await background
+        result = {
+            "started": started,
+            "ended": ended,
+            "latencies": run.latencies,
+            "errors": run.errors,
+            "rss_mb": memory()[0],
+            "problems": [record.getMessage() for record in captured.records[:3]],
+        }
+        print(json.dumps(result), flush=True)
+    finally:
+        await app.close()
+
+
+async def several(url: str, args: argparse.Namespace) -> str:
+    """Load once, then run ``--instances`` processes on the database at the same moment, each
+    with its own stream of ``--events`` (``--concurrency`` at a time), and add them up."""
+    await reset(url)
+    app = await open_app(url)
+    try:
+        started = time.perf_counter()
+        world = await load(app, args.volunteers, args.missions, random.Random(args.seed))
+        dialect = app.services.db.dialect
+        print(
+            f"{dialect}: loaded {args.volunteers:,} volunteers, {args.missions:,} missions and"
+            f" their sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
+        )
+    finally:
+        await app.close()
+    with tempfile.TemporaryDirectory() as folder:
+        world_file = Path(folder) / "world.json"
+        await asyncio.to_thread(world_file.write_text, world.dumps(), "utf-8")
+        children = []
+        for number in range(args.instances):
+            command = [__file__, "--db", url, "--instance-of", str(world_file)]
+            command += ["--number", str(number), "--instances", str(args.instances)]
+            command += ["--events", str(args.events), "--concurrency", str(args.concurrency)]
+            command += ["--seed", str(args.seed), "--warmup", str(args.warmup)]
+            children.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, *command, stdin=PIPE, stdout=PIPE, limit=RESULT_LIMIT
+                )
+            )
+        for child in children:
+            assert child.stdout is not None
+            ready = await child.stdout.readline()
+            if ready.strip() != b"ready":
+                raise RuntimeError(f"an instance did not start: {ready!r}")
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            await child.stdin.drain()
+        results = []
+        for child in children:
+            assert child.stdout is not None
+            results.append(json.loads(await child.stdout.readline()))
+            if await child.wait() != 0:
+                raise RuntimeError("an instance failed")
+    run = Run()
+    for number, result in enumerate(results):
+        answered = sum(len(values) for values in result["latencies"].values())
+        seconds = result["ended"] - result["started"]
+        print(
+            f"instance {number}: {answered:,} events in {seconds:.2f} s ="
+            f" {answered / seconds:.0f} events/s, errors={result['errors']},"
+            f" RSS {result['rss_mb']:.0f} MB"
+        )
+        for problem in result["problems"]:
+            print(f"--- {problem}")
+        for kind, values in result["latencies"].items():
+            run.latencies[kind].extend(values)
+        run.errors += result["errors"]
+    window = max(r["ended"] for r in results) - min(r["started"] for r in results)
+    latencies = run.all
+    rate = len(latencies) / window
+    p50 = percentile(latencies, 0.5) * 1000
+    p99 = percentile(latencies, 0.99) * 1000
+    at_a_time = f"{args.concurrency} at a time" if args.concurrency > 1 else "one at a time"
+    print(
+        f"together ({args.instances} instances, each {at_a_time}): {len(latencies):,} events in"
+        f" {window:.2f} s = {rate:.0f} events/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms,"
+        f" errors={run.errors}"
+    )
+    breakdown(run)
+    stream = list(plan(world, args.events, random.Random(args.seed)))
+    ptb = await floor(world, stream)
+    ratio = (1 / rate) / (ptb / len(stream))
+    rss = max(r["rss_mb"] for r in results)
+    print(
+        f"floor: python-telegram-bot takes {ptb / len(stream) * 1e6:.1f} µs an update in one"
+        f" process; the instances together take {1e6 / rate:.0f} µs an event = {ratio:.1f}x"
+    )
+    print(
+        f"targets: >= {TARGET_EVENTS_PER_S:.0f} events/s"
+        f" {verdict(rate >= TARGET_EVENTS_PER_S)};"
+        f" p99 <= {TARGET_P99_MS:.0f} ms {verdict(p99 <= TARGET_P99_MS)};"
+        f" RSS of each <= {TARGET_RSS_MB:.0f} MB {verdict(rss <= TARGET_RSS_MB)};"
+        f" errors {run.errors} ({verdict(run.errors == 0)})"
+    )
+    return (
+        f"db={dialect} events={len(latencies)} events_per_s={rate:.0f} p50_ms={p50:.2f}"
+        f" p99_ms={p99:.2f} floor_ratio={ratio:.1f} rss_mb={rss:.0f}"
+        f" instances={args.instances} concurrency={max(args.concurrency, 1)}"
+    )
+
+
 def growth(args: argparse.Namespace) -> str:
     """Run each size in its own process (so that each RSS is its own) and tabulate."""
     rows = []
@@ -862,9 +1043,23 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--concurrency", type=int, default=8, help="asyncio tasks; 0: skip")
     parser.add_argument("--count-sql", action="store_true", help="statements per event kind")
     parser.add_argument("--growth", action="store_true", help="1k/100 to 100k/10k, a table")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="processes answering at once (PostgreSQL)"
+    )
+    parser.add_argument("--instance-of", help=argparse.SUPPRESS)
+    parser.add_argument("--number", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.volunteers < COORDINATORS or args.missions < 1 or args.events < 1:
         parser.error(f"use at least {COORDINATORS} volunteers, 1 mission and 1 event")
+    if args.instance_of:
+        asyncio.run(instance(args.db, args.instance_of, args.number, args))
+        return ""
+    if args.instances > 1:
+        if not args.db or not args.db.startswith("postgresql"):
+            parser.error("several instances share one PostgreSQL database: give --db")
+        line = asyncio.run(several(args.db, args))
+        print(line)
+        return line
     if args.growth:
         line = growth(args)
         print(line)

@@ -10,6 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import POSTGRES_URL
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "core_throughput.py"
 FIELDS = ["db", "events", "events_per_s", "p50_ms", "p99_ms", "floor_ratio", "rss_mb"]
 
@@ -43,3 +45,25 @@ def test_tiny_run_ends_with_the_documented_line(
     assert "errors=0" in output
     assert "| question |" in output
     assert "SQL per event" in output
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="ENTRAIDE_TEST_POSTGRES_URL is not set")
+def test_several_instances_answer_together_on_postgresql(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "ENTRAIDE_DEFAULT_LOCALE"):
+        monkeypatch.delenv(name, raising=False)
+    assert POSTGRES_URL is not None
+    bench = load_bench()
+    argv = ["--volunteers", "60", "--missions", "12", "--events", "80", "--warmup", "10"]
+    line = bench.main([*argv, "--instances", "2", "--concurrency", "2", "--db", POSTGRES_URL])
+    output = capsys.readouterr().out
+    values = dict(part.split("=", 1) for part in line.split())
+    assert list(values) == [*FIELDS, "instances", "concurrency"]
+    assert values["db"] == "postgresql"
+    assert values["events"] == "160", "each instance answers its own 80"
+    assert values["instances"] == "2"
+    assert float(values["events_per_s"]) > 0
+    assert "instance 0: 80 events" in output
+    assert "instance 1: 80 events" in output
+    assert "errors=0" in output
