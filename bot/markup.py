@@ -12,6 +12,8 @@ import html
 import re
 
 _SPECIAL = re.compile(r"([\\*])")
+_PIECES = re.compile(r"\\[\\*]|\*\*|[^\\*]+|[\\*]")
+"""An escaped character, a bold mark, a run of plain text, or a lone ``*`` or ``\\``."""
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]])")
 _DISCORD_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>-])")
 """Headings, quotes and list marks only mean something at the start of a line."""
@@ -27,25 +29,21 @@ def escape(text: str) -> str:
 
 def parse(text: str) -> list[tuple[bool, str]]:
     """Split markup into ``(is_bold, literal_text)`` runs, escapes resolved."""
+    if "*" not in text and "\\" not in text:
+        return [(False, text)] if text else []
     runs: list[tuple[bool, str]] = []
     bold = False
     current: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in "\\*":
-            current.append(text[i + 1])
-            i += 2
-            continue
-        if text.startswith("**", i):
+    for piece in _PIECES.findall(text):
+        if piece == "**":
             if current:
                 runs.append((bold, "".join(current)))
                 current = []
             bold = not bold
-            i += 2
-            continue
-        current.append(char)
-        i += 1
+        elif len(piece) == 2 and piece[0] == "\\" and piece[1] in "\\*":
+            current.append(piece[1])
+        else:
+            current.append(piece)
     if current:
         runs.append((bold, "".join(current)))
     return runs

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -34,9 +34,9 @@ KM_PER_DEGREE = 111.2
 """Kilometres in a degree of latitude (and of longitude at the equator)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MissionPlace:
-    """Where a mission is and its topics: enough to filter a search."""
+class MissionPlace(NamedTuple):
+    """Where a mission is and its topics: enough to filter a search (a list scans hundreds of
+    them: a named tuple is made several times faster than a frozen dataclass)."""
 
     id: int
     latitude: float | None
@@ -370,9 +370,11 @@ class MissionRepository:
         query = _PLACES[since is not None, until is not None, near is not None, tags]
         async with self._db.connection() as connection:
             rows = await connection.execute(query, values)
+            if not tags:
+                return [MissionPlace(i, lat, lon, remote, ()) for i, lat, lon, remote, _ in rows]
             return [
-                MissionPlace(r.id, r.latitude, r.longitude, r.remote, tuple(r.tags or ()))
-                for r in rows
+                MissionPlace(i, lat, lon, remote, tuple(found) if found else ())
+                for i, lat, lon, remote, found in rows
             ]
 
     async def several(self, association_id: int, mission_ids: Sequence[int]) -> list[MissionRecord]:

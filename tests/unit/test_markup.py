@@ -31,3 +31,14 @@ def test_ansi_bold() -> None:
 
 def test_unbalanced_bold_does_not_crash() -> None:
     assert markup.to_plain("**ouvert sans fin") == "ouvert sans fin"
+
+
+def test_lone_marks_and_escapes_read_as_written() -> None:
+    assert markup.parse("") == []
+    assert markup.parse("plain\nlines") == [(False, "plain\nlines")]
+    assert markup.parse("a * b") == [(False, "a * b")], "a lone asterisk is text"
+    assert markup.parse("***x**") == [(True, "*x")], "a bold mark, then a lone asterisk"
+    assert markup.parse(r"\**x") == [(False, "**x")], "an escaped asterisk, then a lone one"
+    assert markup.parse("a\\b\\") == [(False, "a\\b\\")], "a backslash escapes only * and \\"
+    assert markup.parse(r"**\\**") == [(True, "\\")]
+    assert markup.parse("**a****b**") == [(True, "a"), (True, "b")]
