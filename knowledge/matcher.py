@@ -51,6 +51,10 @@ LANGUAGE_SUFFIX = re.compile(r"[-_.](fr|en)$")
 ROUNDING = 1e-9
 """Sums of the same weights in another order may differ by this much."""
 EVIDENCE_FULL = 7.0
+FEW_PHRASINGS = 4
+"""A tutorial with fewer alternate questions than this says little about how people ask for
+it, and the confidence model, fitted on richer ones, trusts it too much: its answer threshold
+is raised, from the model's for ``FEW_PHRASINGS`` questions to nearly 1 for none."""
 """Matched information (sum of IDF) at which the evidence signal saturates."""
 
 FEATURES = (
@@ -576,7 +580,7 @@ class Matcher:
         best = ranked[0]
         echoes = self.twins_of(best.tutorial.id)
         rivals = [c for c in ranked[1:] if c.tutorial.id not in echoes]
-        confident = best.confidence >= model.answer
+        confident = best.confidence >= self.answer_threshold(best.tutorial)
         if (
             rivals
             and best.coverage >= FULL_COVERAGE
@@ -605,6 +609,15 @@ class Matcher:
             answer = self._in_asker_language(best, by_id, language)
             return MatchResult(answer, tuple(rest[:top]), language)
         return MatchResult(None, tuple(ordered[:top]), language)
+
+    def answer_threshold(self, tutorial: Tutorial) -> float:
+        """The probability at which this tutorial is answered outright: the model's, or
+        closer to 1 for a tutorial written with few alternate questions (a question that is
+        one of its phrasings word for word is answered all the same)."""
+        asked = len(tutorial.questions)
+        if asked >= FEW_PHRASINGS:
+            return self.model.answer
+        return 1.0 - (1.0 - self.model.answer) * (asked + 1) / (FEW_PHRASINGS + 1)
 
     def _in_asker_language(
         self, candidate: Candidate, by_id: dict[str, Candidate], language: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from knowledge.matcher import (
     CONFIDENCE_FEATURES,
     DEFAULT_MODEL,
     FEATURES,
+    FEW_PHRASINGS,
     Matcher,
     Measures,
 )
@@ -247,3 +249,21 @@ def test_fast_measurements_equal_the_direct_computation(bundled: Matcher) -> Non
             shortcut += best_set == 1.0
     assert checked > 40
     assert shortcut > 0
+
+
+def test_a_tutorial_written_with_few_questions_is_suggested_rather_than_answered(
+    bundled: Matcher,
+) -> None:
+    question = "comment répondre à quelqu'un qui m'a écrit par mail"
+    rich = bundled.match(question)
+    assert rich.answer is not None
+    assert rich.answer.tutorial.id == "email-reply-forward"
+    thin = Matcher([replace(t, questions=()) for t in bundled.tutorials])
+    assert thin.rank(thin.measure(question)[1])[0].confidence >= thin.model.answer
+    result = thin.match(question)
+    assert result.answer is None, "no alternate questions: too little known to answer outright"
+    assert result.suggestions[0].tutorial.id == "email-reply-forward", "offered first instead"
+    thresholds = [thin.answer_threshold(tutorial("t", "Titre", "fr", *["q"] * n)) for n in range(6)]
+    assert thresholds == sorted(thresholds, reverse=True)
+    assert thresholds[0] > 0.98
+    assert thresholds[FEW_PHRASINGS] == thresholds[5] == thin.model.answer
