@@ -2049,6 +2049,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "lost",
         "lose",
         "losing",
+        "egarer",
+        "egare",
+        "egaree",
+        "egares",
+        "egarees",
+        "misplaced",
+        "misplace",
     ),
     "telephone": (
         "telephone",

@@ -55,6 +55,9 @@ def test_english_and_french_meet_in_shared_concepts(normaliser: Normaliser) -> N
         normaliser.tokens("mot de passe oublié")
     )
     assert normaliser.tokens("courriel") == normaliser.tokens("email") == ["mail"]
+    # "égaré" is lost, not a misspelt "gare" (a station)
+    lost = normaliser.tokens("perdu")
+    assert normaliser.tokens("égaré", correct=True) == normaliser.tokens("misplaced") == lost
 
 
 def test_negations_are_kept(normaliser: Normaliser) -> None:
