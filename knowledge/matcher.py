@@ -163,7 +163,7 @@ class Measures:
 
     def rank_score(self, model: Model) -> float:
         """The candidate's ranking score under ``model``."""
-        return sum(w * v for w, v in zip(model.rank_weights, self.values, strict=True))
+        return sum(map(operator.mul, model.rank_weights, self.values))
 
     def value(self, name: str) -> float:
         """One measurement by its name in :data:`FEATURES`."""
@@ -438,7 +438,7 @@ class Matcher:
             Candidate(
                 measures.tutorial,
                 round(score, 4),
-                round(_sigmoid(sum(w * v for w, v in zip(weights, inputs, strict=True))), 4),
+                round(_sigmoid(sum(map(operator.mul, weights, inputs))), 4),
                 measures.values[_COVERAGE],
                 measures.values[_FUZZY_SORT] >= 1.0
                 and measures.values[_PHRASING_COVERAGE] >= 1.0 - ROUNDING,
