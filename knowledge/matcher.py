@@ -163,7 +163,8 @@ class Measures:
 
     def rank_score(self, model: Model) -> float:
         """The candidate's ranking score under ``model``."""
-        return sum(map(operator.mul, model.rank_weights, self.values))
+        score: float = sum(map(operator.mul, model.rank_weights, self.values))
+        return score
 
     def value(self, name: str) -> float:
         """One measurement by its name in :data:`FEATURES`."""
