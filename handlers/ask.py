@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.context import Context
 from bot.dispatcher import Dispatcher, MenuEntry
 from bot.types import Button, Msg, Reply, msg
-from handlers import handoff
+from handlers import handoff, small_talk
 from knowledge.loader import Tutorial
 from storage.kb_questions import Feedback
 
@@ -84,8 +84,13 @@ def register(dispatcher: Dispatcher) -> None:
         return [_no_answer(question_id, dispatcher.help_button())]
 
     async def on_text(ctx: Context) -> Sequence[Reply]:
-        """Any free text outside a dialogue is a question."""
-        return await answer(ctx, (ctx.event.text or "").strip())
+        """Any free text outside a dialogue is a question, unless it is only a greeting, a
+        thanks, a goodbye or an "ok"."""
+        text = (ctx.event.text or "").strip()
+        kind = small_talk.kind_of(text)
+        if kind is not None:
+            return [small_talk.reply(kind, dispatcher.help_button())]
+        return await answer(ctx, text)
 
     async def question_command(ctx: Context) -> Sequence[Reply]:
         """``/question comment ...`` asks at once; ``/question`` alone explains how."""

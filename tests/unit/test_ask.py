@@ -167,3 +167,21 @@ async def test_broken_file_is_skipped_and_reload_picks_up_changes(
     assert "fr/broken.md : broken YAML front matter" in coordinator.text
     await coordinator.send("comment organiser un loto pour l'association")
     assert coordinator.text.startswith("Organiser un loto associatif")
+
+
+async def test_small_talk_is_answered_warmly_and_not_taken_for_a_question(app: App) -> None:
+    volunteer = Conversation(app.dispatcher, user_id="v")
+    await volunteer.send("Bonjour")
+    assert volunteer.text.startswith("Bonjour ! Je suis là pour vous aider")
+    assert volunteer.labels == ["Menu"]
+    await volunteer.send("cmt je met une piece jointe dans un mail")
+    await volunteer.send("merci beaucoup !")
+    assert volunteer.text.startswith("Avec plaisir !")
+    await volunteer.send("Au revoir, bonne journée")
+    assert volunteer.text.startswith("Au revoir, et merci pour votre engagement")
+    await volunteer.send("Bonjour, comment envoyer une pièce jointe ?")
+    assert volunteer.text.startswith("Joindre un fichier à un e-mail"), "a question all the same"
+    coordinator = Conversation(app.dispatcher, user_id="c")
+    await make_coordinator(app, coordinator)
+    await coordinator.send("/kb manquants")
+    assert coordinator.text == "Aucune question sans bonne réponse ces 30 derniers jours."
