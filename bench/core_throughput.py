@@ -892,7 +892,10 @@ async def instance(url: str, world_file: str, number: int, args: argparse.Namesp
         await driver.sequential(list(plan(world, args.warmup, random.Random(f"{seed}-warmup"))))
         stream = list(plan(world, args.events, random.Random(seed)))
         print("ready", flush=True)
-        await asyncio.to_thread(sys.stdin.readline)
+        if not await asyncio.to_thread(sys.stdin.readline):  # the bench stopped first
+            stop.set()
+            await background
+            return
         started = time.time()
         if args.concurrency > 1:
             run = await driver.concurrent(stream, args.concurrency)
@@ -914,25 +917,11 @@ async def instance(url: str, world_file: str, number: int, args: argparse.Namesp
         await app.close()
 
 
-async def several(url: str, args: argparse.Namespace) -> str:
-    """Load once, then run ``--instances`` processes on the database at the same moment, each
-    with its own stream of ``--events`` (``--concurrency`` at a time), and add them up."""
-    await reset(url)
-    app = await open_app(url)
+async def _run_instances(url: str, world_file: Path, args: argparse.Namespace) -> list[Any]:
+    """Start the instances, let them go together once all are warm, and read their results;
+    if one fails, the others are stopped."""
+    children: list[asyncio.subprocess.Process] = []
     try:
-        started = time.perf_counter()
-        world = await load(app, args.volunteers, args.missions, random.Random(args.seed))
-        dialect = app.services.db.dialect
-        print(
-            f"{dialect}: loaded {args.volunteers:,} volunteers, {args.missions:,} missions and"
-            f" their sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
-        )
-    finally:
-        await app.close()
-    with tempfile.TemporaryDirectory() as folder:
-        world_file = Path(folder) / "world.json"
-        await asyncio.to_thread(world_file.write_text, world.dumps(), "utf-8")
-        children = []
         for number in range(args.instances):
             command = [__file__, "--db", url, "--instance-of", str(world_file)]
             command += ["--number", str(number), "--instances", str(args.instances)]
@@ -958,6 +947,33 @@ async def several(url: str, args: argparse.Namespace) -> str:
             results.append(json.loads(await child.stdout.readline()))
             if await child.wait() != 0:
                 raise RuntimeError("an instance failed")
+        return results
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+
+
+async def several(url: str, args: argparse.Namespace) -> str:
+    """Load once, then run ``--instances`` processes on the database at the same moment, each
+    with its own stream of ``--events`` (``--concurrency`` at a time), and add them up."""
+    await reset(url)
+    app = await open_app(url)
+    try:
+        started = time.perf_counter()
+        world = await load(app, args.volunteers, args.missions, random.Random(args.seed))
+        dialect = app.services.db.dialect
+        print(
+            f"{dialect}: loaded {args.volunteers:,} volunteers, {args.missions:,} missions and"
+            f" their sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
+        )
+    finally:
+        await app.close()
+    with tempfile.TemporaryDirectory() as folder:
+        world_file = Path(folder) / "world.json"
+        await asyncio.to_thread(world_file.write_text, world.dumps(), "utf-8")
+        results = await _run_instances(url, world_file, args)
     run = Run()
     for number, result in enumerate(results):
         answered = sum(len(values) for values in result["latencies"].values())
