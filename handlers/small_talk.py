@@ -163,14 +163,14 @@ def kind_of(text: str) -> Kind | None:
     words = fold(text).split()
     if not words or len(words) > MAX_WORDS:
         return None
-    kinds = set()
+    kinds: set[Kind] = set()
     for word in words:
         meaning = _MEANINGS.get(word)
         if meaning is not None:
             kinds.add(meaning)
         elif word not in _COURTESIES:
             return None
-    return min(kinds, key=list(Kind).index) if kinds else None
+    return next((kind for kind in Kind if kind in kinds), None)
 
 
 def reply(kind: Kind, menu: Button) -> Reply:

@@ -51,11 +51,11 @@ LANGUAGE_SUFFIX = re.compile(r"[-_.](fr|en)$")
 ROUNDING = 1e-9
 """Sums of the same weights in another order may differ by this much."""
 EVIDENCE_FULL = 7.0
+"""Matched information (sum of IDF) at which the evidence signal saturates."""
 FEW_PHRASINGS = 4
 """A tutorial with fewer alternate questions than this says little about how people ask for
 it, and the confidence model, fitted on richer ones, trusts it too much: its answer threshold
 is raised, from the model's for ``FEW_PHRASINGS`` questions to nearly 1 for none."""
-"""Matched information (sum of IDF) at which the evidence signal saturates."""
 
 FEATURES = (
     "bm25_share",
