@@ -65,7 +65,8 @@ import time
 from array import array
 from asyncio.subprocess import PIPE
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -794,6 +795,51 @@ def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
+async def load_reported(app: App, volunteers: int, missions: int, seed: int) -> World:
+    """:func:`load`, timed and reported (not part of the measure)."""
+    started = time.perf_counter()
+    world = await load(app, volunteers, missions, random.Random(seed))
+    print(
+        f"{app.services.db.dialect}: loaded {volunteers:,} volunteers, {missions:,} missions and"
+        f" their sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
+    )
+    return world
+
+
+@asynccontextmanager
+async def worker_beside(app: App) -> AsyncIterator[None]:
+    """The worker runs beside the events, as in `entraide run`: sweeps, due jobs and the
+    "last seen" times written every two seconds."""
+    stop = asyncio.Event()
+    background = asyncio.create_task(repeat(stop, app.worker.tick, 2.0, "timed jobs"))
+    try:
+        yield
+    finally:
+        stop.set()
+        await background
+
+
+def targets(rate: float, p99: float, rss: float, errors: int, *, rss_of: str = "RSS") -> str:
+    """The line saying which targets are met."""
+    return (
+        f"targets: >= {TARGET_EVENTS_PER_S:.0f} events/s"
+        f" {verdict(rate >= TARGET_EVENTS_PER_S)};"
+        f" p99 <= {TARGET_P99_MS:.0f} ms {verdict(p99 <= TARGET_P99_MS)};"
+        f" {rss_of} <= {TARGET_RSS_MB:.0f} MB {verdict(rss <= TARGET_RSS_MB)};"
+        f" errors {errors} ({verdict(errors == 0)})"
+    )
+
+
+def summary(
+    dialect: str, events: int, rate: float, p50: float, p99: float, ratio: float, rss: float
+) -> str:
+    """The machine-readable last line."""
+    return (
+        f"db={dialect} events={events} events_per_s={rate:.0f} p50_ms={p50:.2f}"
+        f" p99_ms={p99:.2f} floor_ratio={ratio:.1f} rss_mb={rss:.0f}"
+    )
+
+
 async def measure(
     url: str, volunteers: int, missions: int, events: int, seed: int, args: argparse.Namespace
 ) -> str:
@@ -802,46 +848,37 @@ async def measure(
     await reset(url)
     app = await open_app(url)
     try:
-        started = time.perf_counter()
-        world = await load(app, volunteers, missions, random.Random(seed))
+        world = await load_reported(app, volunteers, missions, seed)
         dialect = app.services.db.dialect
-        print(
-            f"{dialect}: loaded {volunteers:,} volunteers, {missions:,} missions and their"
-            f" sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
-        )
         settle_memory()  # as `entraide run` does once started
-        # The worker runs beside the events, as in `entraide run`: sweeps, due jobs and the
-        # "last seen" times written every two seconds.
-        stop = asyncio.Event()
-        background = asyncio.create_task(repeat(stop, app.worker.tick, 2.0, "timed jobs"))
-        driver = Driver(app, world, args.count_sql)
-        warmup = list(plan(world, args.warmup, random.Random(f"{seed}-warmup")))
-        await driver.sequential(warmup)
-        stream = list(plan(world, events, random.Random(seed)))
-        run = await driver.sequential(stream)
-        latencies = run.all
-        per_event = run.elapsed / len(stream)
-        rate = len(stream) / run.elapsed
-        p50 = percentile(latencies, 0.5) * 1000
-        p99 = percentile(latencies, 0.99) * 1000
-        print(
-            f"sequential: {len(stream):,} events in {run.elapsed:.2f} s = {rate:.0f} events/s"
-            f" (primary figure), p50 {p50:.2f} ms, p99 {p99:.2f} ms,"
-            f" mean {statistics.fmean(latencies) * 1000:.2f} ms, errors={run.errors}"
-            + (f", {dict(run.outcomes)}" if run.outcomes else "")
-        )
-        breakdown(run)
-        if args.concurrency > 0:
-            other = list(plan(world, events, random.Random(f"{seed}-concurrent")))
-            parallel = await driver.concurrent(other, args.concurrency)
+        async with worker_beside(app):
+            driver = Driver(app, world, args.count_sql)
+            warmup = list(plan(world, args.warmup, random.Random(f"{seed}-warmup")))
+            await driver.sequential(warmup)
+            stream = list(plan(world, events, random.Random(seed)))
+            run = await driver.sequential(stream)
+            latencies = run.all
+            per_event = run.elapsed / len(stream)
+            rate = len(stream) / run.elapsed
+            p50 = percentile(latencies, 0.5) * 1000
+            p99 = percentile(latencies, 0.99) * 1000
             print(
-                f"concurrent ({args.concurrency} tasks, another stream of {len(other):,}):"
-                f" {len(other) / parallel.elapsed:.0f} events/s,"
-                f" p50 {percentile(parallel.all, 0.5) * 1000:.2f} ms,"
-                f" p99 {percentile(parallel.all, 0.99) * 1000:.2f} ms, errors={parallel.errors}"
+                f"sequential: {len(stream):,} events in {run.elapsed:.2f} s = {rate:.0f} events/s"
+                f" (primary figure), p50 {p50:.2f} ms, p99 {p99:.2f} ms,"
+                f" mean {statistics.fmean(latencies) * 1000:.2f} ms, errors={run.errors}"
+                + (f", {dict(run.outcomes)}" if run.outcomes else "")
             )
-        stop.set()
-        await background
+            breakdown(run)
+            if args.concurrency > 0:
+                other = list(plan(world, events, random.Random(f"{seed}-concurrent")))
+                parallel = await driver.concurrent(other, args.concurrency)
+                print(
+                    f"concurrent ({args.concurrency} tasks, another stream of {len(other):,}):"
+                    f" {len(other) / parallel.elapsed:.0f} events/s,"
+                    f" p50 {percentile(parallel.all, 0.5) * 1000:.2f} ms,"
+                    f" p99 {percentile(parallel.all, 0.99) * 1000:.2f} ms,"
+                    f" errors={parallel.errors}"
+                )
         ptb = await floor(world, stream)
         ratio = per_event / (ptb / len(stream))
         print(
@@ -852,21 +889,12 @@ async def measure(
         )
         rss, peak = memory()
         print(f"memory: VmRSS {rss:.0f} MB after the run, peak VmHWM {peak:.0f} MB (with loading)")
-        print(
-            f"targets: >= {TARGET_EVENTS_PER_S:.0f} events/s"
-            f" {verdict(rate >= TARGET_EVENTS_PER_S)};"
-            f" p99 <= {TARGET_P99_MS:.0f} ms {verdict(p99 <= TARGET_P99_MS)};"
-            f" RSS <= {TARGET_RSS_MB:.0f} MB {verdict(rss <= TARGET_RSS_MB)};"
-            f" errors {run.errors} ({verdict(run.errors == 0)})"
-        )
+        print(targets(rate, p99, rss, run.errors))
         for record in captured.records[:5]:
             print(f"--- {record.getMessage()}")
             if record.exc_info:
                 print(logging.Formatter().formatException(record.exc_info))
-        return (
-            f"db={dialect} events={len(stream)} events_per_s={rate:.0f} p50_ms={p50:.2f}"
-            f" p99_ms={p99:.2f} floor_ratio={ratio:.1f} rss_mb={rss:.0f}"
-        )
+        return summary(dialect, len(stream), rate, p50, p99, ratio, rss)
     finally:
         logging.getLogger("bot").removeHandler(captured)
         await app.close()
@@ -885,25 +913,21 @@ async def instance(url: str, world_file: str, number: int, args: argparse.Namesp
     app = await open_app(url)
     try:
         settle_memory()
-        stop = asyncio.Event()
-        background = asyncio.create_task(repeat(stop, app.worker.tick, 2.0, "timed jobs"))
-        driver = Driver(app, world, count_sql=False)
-        seed = f"{args.seed}-instance-{number}"
-        await driver.sequential(list(plan(world, args.warmup, random.Random(f"{seed}-warmup"))))
-        stream = list(plan(world, args.events, random.Random(seed)))
-        print("ready", flush=True)
-        if not await asyncio.to_thread(sys.stdin.readline):  # the bench stopped first
-            stop.set()
-            await background
-            return
-        started = time.time()
-        if args.concurrency > 1:
-            run = await driver.concurrent(stream, args.concurrency)
-        else:
-            run = await driver.sequential(stream)
-        ended = time.time()
-        stop.set()
-        await background
+        async with worker_beside(app):
+            driver = Driver(app, world, count_sql=False)
+            seed = f"{args.seed}-instance-{number}"
+            warmup = list(plan(world, args.warmup, random.Random(f"{seed}-warmup")))
+            await driver.sequential(warmup)
+            stream = list(plan(world, args.events, random.Random(seed)))
+            print("ready", flush=True)
+            if not await asyncio.to_thread(sys.stdin.readline):  # the bench stopped first
+                return
+            started = time.time()
+            if args.concurrency > 1:
+                run = await driver.concurrent(stream, args.concurrency)
+            else:
+                run = await driver.sequential(stream)
+            ended = time.time()
         result = {
             "started": started,
             "ended": ended,
@@ -961,13 +985,8 @@ async def several(url: str, args: argparse.Namespace) -> str:
     await reset(url)
     app = await open_app(url)
     try:
-        started = time.perf_counter()
-        world = await load(app, args.volunteers, args.missions, random.Random(args.seed))
+        world = await load_reported(app, args.volunteers, args.missions, args.seed)
         dialect = app.services.db.dialect
-        print(
-            f"{dialect}: loaded {args.volunteers:,} volunteers, {args.missions:,} missions and"
-            f" their sign-ups in {time.perf_counter() - started:.1f} s (not measured)"
-        )
     finally:
         await app.close()
     with tempfile.TemporaryDirectory() as folder:
@@ -1008,17 +1027,10 @@ async def several(url: str, args: argparse.Namespace) -> str:
         f"floor: python-telegram-bot takes {ptb / len(stream) * 1e6:.1f} µs an update in one"
         f" process; the instances together take {1e6 / rate:.0f} µs an event = {ratio:.1f}x"
     )
-    print(
-        f"targets: >= {TARGET_EVENTS_PER_S:.0f} events/s"
-        f" {verdict(rate >= TARGET_EVENTS_PER_S)};"
-        f" p99 <= {TARGET_P99_MS:.0f} ms {verdict(p99 <= TARGET_P99_MS)};"
-        f" RSS of each <= {TARGET_RSS_MB:.0f} MB {verdict(rss <= TARGET_RSS_MB)};"
-        f" errors {run.errors} ({verdict(run.errors == 0)})"
-    )
+    print(targets(rate, p99, rss, run.errors, rss_of="RSS of each"))
     return (
-        f"db={dialect} events={len(latencies)} events_per_s={rate:.0f} p50_ms={p50:.2f}"
-        f" p99_ms={p99:.2f} floor_ratio={ratio:.1f} rss_mb={rss:.0f}"
-        f" instances={args.instances} concurrency={max(args.concurrency, 1)}"
+        summary(dialect, len(latencies), rate, p50, p99, ratio, rss)
+        + f" instances={args.instances} concurrency={max(args.concurrency, 1)}"
     )
 
 

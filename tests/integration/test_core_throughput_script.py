@@ -26,11 +26,14 @@ def load_bench() -> ModuleType:
     return module
 
 
-def test_tiny_run_ends_with_the_documented_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture(autouse=True)
+def no_platform_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench builds the bot from the environment: no token, the default language."""
     for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "ENTRAIDE_DEFAULT_LOCALE"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_tiny_run_ends_with_the_documented_line(capsys: pytest.CaptureFixture[str]) -> None:
     bench = load_bench()
     argv = ["--volunteers", "60", "--missions", "12", "--events", "120", "--warmup", "10"]
     line = bench.main([*argv, "--concurrency", "2", "--count-sql", "--seed", "3"])
@@ -49,10 +52,8 @@ def test_tiny_run_ends_with_the_documented_line(
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="ENTRAIDE_TEST_POSTGRES_URL is not set")
 def test_several_instances_answer_together_on_postgresql(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "ENTRAIDE_DEFAULT_LOCALE"):
-        monkeypatch.delenv(name, raising=False)
     assert POSTGRES_URL is not None
     bench = load_bench()
     argv = ["--volunteers", "60", "--missions", "12", "--events", "80", "--warmup", "10"]
