@@ -181,7 +181,18 @@ class Mission(Base):
 
     __tablename__ = "missions"
     __table_args__ = (
-        Index("ix_missions_association_status_starts", "association_id", "status", "starts_at"),
+        # Covers the scan of upcoming places (position and remoteness are in the index), so a
+        # "near me" list reads no table rows.
+        Index(
+            "ix_missions_upcoming_places",
+            "association_id",
+            "status",
+            "starts_at",
+            "id",
+            "latitude",
+            "longitude",
+            "remote",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,6 +227,7 @@ class SignUp(Base):
     __table_args__ = (
         UniqueConstraint("mission_id", "volunteer_id"),
         Index("ix_signups_mission_status_arrival", "mission_id", "status", "arrival"),
+        Index("ix_signups_status_offer_expires", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

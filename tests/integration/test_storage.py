@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.wiring import build_app
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
-from storage.db import Database, UnsupportedDatabaseError, normalise_url
+from storage.db import Database, UnsupportedDatabaseError, alembic_config, normalise_url
 from storage.models import Base, Volunteer
 from storage.records import DialogueState, Role
 from storage.volunteers import VolunteerRepository
@@ -203,3 +204,59 @@ async def test_an_arrival_reads_person_associations_and_dialogue_and_defers_last
     assert await volunteers.flush_seen() == 1
     assert await last_seen() == clock.now()
     assert await volunteers.flush_seen() == 0
+
+
+async def test_migration_0011_goes_down_and_up_again(database_url: str) -> None:
+    db = Database(database_url)
+    await db.upgrade()
+
+    def indexes(connection: Connection) -> set[str]:
+        found = inspect(connection)
+        return {
+            index["name"] or ""
+            for table in ("missions", "signups")
+            for index in found.get_indexes(table)
+        }
+
+    async with db.engine.begin() as connection:
+        assert {"ix_missions_upcoming_places", "ix_signups_status_offer_expires"} <= (
+            await connection.run_sync(indexes)
+        )
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0010"))
+        before = await connection.run_sync(indexes)
+    assert "ix_missions_association_status_starts" in before
+    assert "ix_missions_upcoming_places" not in before
+    assert "ix_signups_status_offer_expires" not in before
+    await db.upgrade()
+    async with db.engine.connect() as connection:
+        assert "ix_missions_upcoming_places" in await connection.run_sync(indexes)
+    await db.dispose()
+
+
+async def test_a_near_me_scan_reads_the_index_only(sqlite_url: str) -> None:
+    """The places of upcoming missions around a point are read from the covering index,
+    without a table row per mission (on 10,000 missions, 10 ms a list became 1.7 ms)."""
+    from storage.missions import _PLACES
+
+    db = Database(sqlite_url)
+    await db.upgrade()
+    query = _PLACES[False, False, True, False]
+    async with db.engine.connect() as connection:
+        compiled = query.compile(dialect=connection.dialect)
+        values = compiled.construct_params(
+            {
+                "association": 1,
+                "now": "2026-12-07 10:00:00",
+                "south": 48.7,
+                "north": 49.0,
+                "west": 2.1,
+                "east": 2.6,
+                "limit": 300,
+            }
+        )
+        arguments = tuple(values[name] for name in compiled.positiontup or ())
+        plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", arguments)
+        details = " ".join(str(row[-1]) for row in plan)
+    await db.dispose()
+    assert "COVERING INDEX ix_missions_upcoming_places" in details
+    assert "TEMP B-TREE" not in details  # already in the order asked: no sort
