@@ -11,8 +11,9 @@ Before the measure (not timed), ``--volunteers`` Telegram volunteers (100,000 by
 with a platform identity, a membership of the association, a language and an area: a town or a
 postcode) and ``--missions`` missions (10,000, spread over 150 French towns and the next six
 months, a few already full with a waitlist, some places taken) are bulk-inserted through the
-models. Then ``--events`` Telegram updates are made, the way Telegram sends them, for people
-drawn at random, in private chats (chat id = user id):
+models, with the outbox a month of delivery leaves behind (two announcements delivered to
+every volunteer). Then ``--events`` Telegram updates are made, the way Telegram sends them,
+for people drawn at random, in private chats (chat id = user id):
 
 * 60% questions to the knowledge base, typed as in ``bench/data/kb_questions.csv``;
 * 20% mission lists: ``/missions``, ``/missions <their town or postcode>``, the "near me"
@@ -78,7 +79,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event as sql_event  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, TypeHandler  # noqa: E402
 from telegram.request import BaseRequest, RequestData  # noqa: E402
@@ -92,8 +93,10 @@ from bot.wiring import App, build_app, settle_memory  # noqa: E402
 from handlers.missions import SCAN, Search  # noqa: E402
 from storage.db import normalise_url  # noqa: E402
 from storage.models import (  # noqa: E402
+    Announcement,
     Membership,
     Mission,
+    OutboxMessage,
     PlatformIdentity,
     SignUp,
     Volunteer,
@@ -109,6 +112,9 @@ QUESTIONS = ROOT / "bench" / "data" / "kb_questions.csv"
 CITIES = 150
 COORDINATORS = 20
 CHUNK = 5_000
+ANNOUNCED_DAYS_AGO = (25, 10)
+"""The announcements of the last month, each delivered to every volunteer: the outbox keeps a
+month of delivered messages, as in production (two rows a volunteer)."""
 RESULT_LIMIT = 1 << 26
 """Bytes of an instance's result line (its latencies)."""
 SLUG = "bench"
@@ -384,6 +390,49 @@ def _missions(
     return missions, signups
 
 
+async def _announcement(session: AsyncSession, association_id: int, sent: datetime) -> int:
+    """An announcement to everyone, delivered at ``sent``; its id."""
+    row = Announcement(
+        key=f"bench-{sent.isoformat()}",
+        association_id=association_id,
+        created_by=1,
+        text="Assemblée générale samedi à 14 h à la salle des fêtes.",
+        audience="all",
+        status="done",
+        created_at=sent,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+def _delivered(
+    world: World, announcement: int, start: int, stop: int, sent: datetime
+) -> list[dict[str, Any]]:
+    """The announcement's messages to volunteers ``start`` to ``stop``, delivered."""
+    body = {"text": "Assemblée générale samedi à 14 h à la salle des fêtes."}
+    return [
+        {
+            "key": f"ann:{announcement}:v:{index + 1}",
+            "volunteer_id": index + 1,
+            "announcement_id": announcement,
+            "platform": "telegram",
+            "chat_id": str(world.telegram_ids[index]),
+            "is_group": False,
+            "bulk": True,
+            "locale": LANGUAGES[world.languages[index]] or "fr",
+            "body": body,
+            "sent_message_id": str(index + 1),
+            "status": "sent",
+            "sent_at": sent,
+            "created_at": sent,
+            "due_at": sent,
+            "attempts": 1,
+        }
+        for index in range(start, stop)
+    ]
+
+
 async def load(app: App, volunteers: int, missions: int, rng: random.Random) -> World:
     """Bulk-insert the association, the volunteers and the missions with their sign-ups."""
     services = app.services
@@ -414,6 +463,13 @@ async def load(app: App, volunteers: int, missions: int, rng: random.Random) -> 
             await session.execute(insert(Volunteer), people)
             await session.execute(insert(PlatformIdentity), identities)
             await session.execute(insert(Membership), members)
+        for days in ANNOUNCED_DAYS_AGO:
+            sent = now - timedelta(days=days)
+            announcement = await _announcement(session, association.id, sent)
+            for start in range(0, volunteers, CHUNK):
+                stop = min(start + CHUNK, volunteers)
+                rows = _delivered(world, announcement, start, stop, sent)
+                await session.execute(insert(OutboxMessage), rows)
         for start in range(0, missions, CHUNK):
             stop = min(start + CHUNK, missions)
             zone = services.settings.zone
@@ -427,8 +483,11 @@ async def load(app: App, volunteers: int, missions: int, rng: random.Random) -> 
                     text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
                 )
     if services.db.dialect == "postgresql":
-        async with services.db.write() as session:
-            await session.execute(text("ANALYZE"))
+        # What autovacuum does after a bulk load: statistics, and the visibility map that
+        # lets an index answer alone.
+        async with services.db.engine.connect() as connection:
+            done = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await done.execute(text("VACUUM ANALYZE"))
     world.upcoming.sort()
     world.soonest = [mission_id for _, mission_id in world.upcoming[:SCAN]]
     world.upcoming.clear()

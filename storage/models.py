@@ -243,6 +243,12 @@ class SignUp(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+KEY_TYPE = String(160).with_variant(String(160, collation="C"), "postgresql")
+"""A machine key (ASCII), ordered by its bytes, also on a PostgreSQL database whose collation
+is a language's (which weighs punctuation little): the keys with a given prefix are then one
+range of the key's index."""
+
+
 class Leased:
     """Columns of a row that workers claim for a lease (jobs, outbox messages)."""
 
@@ -289,7 +295,8 @@ class OutboxMessage(Leased, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(160))
+    key: Mapped[str] = mapped_column(KEY_TYPE)
+    """Compared byte by byte on every database, so that a prefix is a range of the index."""
     volunteer_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
     )

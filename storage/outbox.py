@@ -122,7 +122,8 @@ _SENT_POSTS = (
         OutboxMessage.sent_message_id,
     )
     .where(
-        OutboxMessage.key.like(bindparam("pattern"), escape="/"),
+        OutboxMessage.key >= bindparam("low"),
+        OutboxMessage.key < bindparam("high"),
         OutboxMessage.is_group.is_(True),
         OutboxMessage.status == DeliveryStatus.SENT.value,
         OutboxMessage.sent_message_id.is_not(None),
@@ -132,9 +133,14 @@ _SENT_POSTS = (
 """Group posts sent under a key prefix (a mission's card, refreshed at every sign-up)."""
 
 
-def _escape_like(text: str) -> str:
-    """``text`` matched literally by LIKE with ``/`` as the escape character."""
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+def key_range(prefix: str) -> tuple[str, str]:
+    """The keys starting with ``prefix`` are those from the first bound included to the
+    second excluded, in the keys' byte order (BINARY on SQLite, the column's "C" collation
+    on PostgreSQL): a range that the key's unique index answers, where LIKE would read the
+    whole outbox."""
+    if not prefix:
+        raise ValueError("a key prefix must not be empty")
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _record(row: OutboxMessage) -> OutboxRecord:
@@ -380,7 +386,8 @@ class OutboxRepository:
         """Group posts sent under keys starting with ``key_prefix`` whose platform gave an id,
         oldest first."""
         async with self._db.read() as session:
-            rows = await session.execute(_SENT_POSTS, {"pattern": _escape_like(key_prefix) + "%"})
+            low, high = key_range(key_prefix)
+            rows = await session.execute(_SENT_POSTS, {"low": low, "high": high})
             return [SentPost(p, c, loc, str(m)) for p, c, loc, m in rows]
 
     async def announcement_counts(self, announcement_id: int) -> dict[DeliveryStatus, int]:
@@ -402,6 +409,7 @@ class OutboxRepository:
                 OutboxMessage.status
             )
             if key_prefix:
-                query = query.where(OutboxMessage.key.startswith(key_prefix, autoescape=True))
+                low, high = key_range(key_prefix)
+                query = query.where(OutboxMessage.key >= low, OutboxMessage.key < high)
             rows = await session.execute(query)
             return {DeliveryStatus(status): int(count) for status, count in rows}

@@ -13,7 +13,7 @@ from bot.delivery import BACKOFF, Delivery, Unreachable
 from bot.envelope import reply_from_json, reply_to_json
 from bot.types import Attachment, Button, Msg, Outgoing, Platform, Reply, msg
 from storage.db import Database
-from storage.outbox import DeliveryStatus, NewMessage, OutboxRepository, Settled
+from storage.outbox import DeliveryStatus, NewMessage, OutboxRepository, Settled, key_range
 from storage.volunteers import VolunteerRepository
 
 LEASE = timedelta(minutes=2)
@@ -136,3 +136,41 @@ async def test_sent_posts_match_their_key_prefix_literally(
         "'_' and '%' in a prefix are not wildcards, and a post with no id cannot be edited"
     )
     assert [p.chat_id for p in await outbox.sent_posts("post%")] == ["group-2"]
+
+
+async def test_a_key_prefix_is_a_range_of_the_index_that_stops_at_its_end(
+    db: Database, outbox: OutboxRepository
+) -> None:
+    """``post:1:`` is not ``post:10:`` nor ``post:1;`` (the first key past the range), on
+    SQLite and on PostgreSQL (whatever the database's own collation), and the lookup is a
+    search of the key's index rather than a reading of every message."""
+    body = reply_to_json(Reply(text=msg("missions.reminder", title="Tri")))
+    keys = ("post:1:telegram", "post:10:telegram", "post:1;x", "post:1:discord", "post:", "pos")
+    await outbox.enqueue_many([NewMessage.group(key, "console", key, "fr", body) for key in keys])
+    claimed = await outbox.claim("w", "console", LEASE, limit=10)
+    await outbox.settle_many(
+        "w", [Settled(m.id, DeliveryStatus.SENT, sent_id=f"id-{m.key}") for m in claimed]
+    )
+    found = await outbox.sent_posts("post:1:")
+    assert sorted(p.chat_id for p in found) == ["post:1:discord", "post:1:telegram"]
+    assert await outbox.counts("post:1:") == {DeliveryStatus.SENT: 2}
+    assert await outbox.counts("post:") == {DeliveryStatus.SENT: 5}
+    assert await outbox.counts("zzz") == {}
+    with pytest.raises(ValueError, match="must not be empty"):
+        key_range("")
+    if db.dialect == "sqlite":
+        low, high = key_range("post:1:")
+        async with db.engine.connect() as connection:
+            plan = await connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE key >= ? AND key < ?", (low, high)
+            )
+            details = " ".join(str(row[-1]) for row in plan)
+        assert "INDEX" in details
+        assert "(key>? AND key<?)" in details
+    else:
+        async with db.engine.connect() as connection:
+            collation = await connection.exec_driver_sql(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = 'outbox' AND column_name = 'key'"
+            )
+            assert collation.scalar() == "C", "compared by bytes, whatever the database's"
