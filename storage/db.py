@@ -55,6 +55,13 @@ SQLITE_WRITE_WAIT = 30.0
 """Seconds a SQLite writer waits, by default, for this process's other writers."""
 
 
+POSTGRES_SETTINGS = {"random_page_cost": "1.1"}
+"""Set on every PostgreSQL connection. The data a chat needs is small and stays in memory,
+where reading an index page out of order costs about what a page in order does (the default,
+4, is for spinning disks): at 4 the planner reads every mission rather than the index that
+holds what a list needs (count 8 → 4 ms, "near me" 6.8 → 1.4 ms, 10,000 missions)."""
+
+
 class WriterBusyError(RuntimeError):
     """A SQLite writer waited too long for the others of this process."""
 
@@ -218,6 +225,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        else:
+            _configure_postgres(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._unit: ContextVar[Unit | None] = ContextVar(f"unit-{id(self)}", default=None)
         self._writer = asyncio.Lock()
@@ -358,6 +367,19 @@ def _run_upgrade(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     command.upgrade(alembic_config(connection), revision)
+
+
+def _configure_postgres(engine: AsyncEngine) -> None:
+    """The planner settings, on each new connection (a ``SET``, which a connection pooler in
+    front of the database passes on, where it may refuse them as start-up parameters)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for name, value in POSTGRES_SETTINGS.items():
+            cursor.execute(f"SET {name} = {value}")
+        cursor.close()
+        dbapi_connection.commit()  # a setting made in a transaction rolled back is undone
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

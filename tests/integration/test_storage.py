@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -206,7 +206,7 @@ async def test_an_arrival_reads_person_associations_and_dialogue_and_defers_last
     assert await volunteers.flush_seen() == 0
 
 
-async def test_migration_0011_goes_down_and_up_again(database_url: str) -> None:
+async def test_the_latest_migrations_go_down_and_up_again(database_url: str) -> None:
     db = Database(database_url)
     await db.upgrade()
 
@@ -260,3 +260,18 @@ async def test_a_near_me_scan_reads_the_index_only(sqlite_url: str) -> None:
     await db.dispose()
     assert "COVERING INDEX ix_missions_upcoming_places" in details
     assert "TEMP B-TREE" not in details  # already in the order asked: no sort
+
+
+async def test_postgresql_connections_tell_the_planner_that_index_reads_are_cheap(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL planner setting")
+    db = Database(database_url)
+    seen = []
+    for _ in range(2):  # the second time on the pooled connection, after its rollback
+        async with db.engine.connect() as connection:
+            seen.append(await connection.scalar(text("SHOW random_page_cost")))
+            await connection.rollback()
+    await db.dispose()
+    assert seen == ["1.1", "1.1"]
