@@ -15,6 +15,7 @@ from bot.dispatcher import COMMAND_BUTTON_PREFIX, Dispatcher, Sweep
 from bot.services import Services
 from bot.types import Attachment, Button, Reply, msg
 from handlers import mission_posts
+from handlers.kb_admin import MISSING_WINDOW
 from handlers.missions import send_offers
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ MONTH = timedelta(days=30)
 DELIVERED_KEPT = timedelta(days=30)
 """How long a personal message is kept once delivered (or given up): long enough to look
 into a complaint, not longer."""
+QUESTIONS_KEPT = MISSING_WINDOW
+"""How long a question asked to the knowledge base is kept: as far back as ``/kb manquants``
+looks, not longer."""
 
 
 async def export_command(ctx: Context) -> Sequence[Reply]:
@@ -85,8 +89,9 @@ async def erase(services: Services, volunteer_id: int) -> None:
 
 
 def retention_sweep() -> Sweep:
-    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS``, and personal
-    messages delivered more than a month ago (looked at a few times a day)."""
+    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS``, personal
+    messages delivered more than a month ago, and questions asked to the knowledge base more
+    than a month ago (looked at a few times a day)."""
     next_run: list[datetime] = []
 
     async def purge(services: Services) -> None:
@@ -105,6 +110,9 @@ def retention_sweep() -> Sweep:
             log.info(
                 "deleted %s personal messages older than %s days", delivered, DELIVERED_KEPT.days
             )
+        asked = await services.kb_questions.forget_before(now - QUESTIONS_KEPT)
+        if asked:
+            log.info("deleted %s questions older than %s days", asked, QUESTIONS_KEPT.days)
 
     return purge
 

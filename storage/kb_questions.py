@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Table, insert, or_, select
+from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -96,6 +96,31 @@ class KbQuestionRepository:
                 },
             )
             return int(result.scalar_one())
+
+    async def forget_before(self, before: datetime, batch: int = 1000) -> int:
+        """Delete the questions asked before ``before``; returns how many. Questions are
+        numbered in the order they come, so the oldest are the first by id: each batch reads
+        its rows from the start of the table and stops at the first one still to keep."""
+        forgotten = 0
+        while True:
+            async with self._db.write() as session:
+                rows = (
+                    await session.execute(
+                        select(KbQuestion.id, KbQuestion.created_at)
+                        .order_by(KbQuestion.id)
+                        .limit(batch)
+                    )
+                ).all()
+                old = []
+                for question_id, created_at in rows:
+                    if created_at >= before:
+                        break
+                    old.append(question_id)
+                if old:
+                    await session.execute(delete(KbQuestion).where(KbQuestion.id.in_(old)))
+            forgotten += len(old)
+            if len(old) < batch:
+                return forgotten
 
     async def get(self, question_id: int, volunteer_id: int) -> KbQuestionRecord | None:
         """The question, only if this volunteer asked it."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.types import Platform
 from bot.wiring import App
-from storage.models import Base, OutboxMessage
+from storage.models import Base, KbQuestion, OutboxMessage
 from storage.outbox import DeliveryStatus, NewMessage
 from storage.records import Role, SignUpStatus
 from tests.factories import a_mission
@@ -268,3 +268,49 @@ async def test_personal_messages_are_deleted_a_month_after_delivery(
     async with services.db.read() as session:
         keys = set((await session.execute(select(OutboxMessage.key))).scalars())
     assert keys == {"old-pending", "old-post", "new-sent"}
+
+
+async def test_questions_are_deleted_a_month_after_they_were_asked(
+    app_any_db: App, clock: ManualClock
+) -> None:
+    services = app_any_db.services
+    marie = Conversation(app_any_db.dispatcher, user_id="m", name="Marie")
+    await marie.send("comment envoyer une pièce jointe")
+    clock.advance(timedelta(days=20))
+    await marie.send("quelle est la recette des crêpes")
+    clock.advance(timedelta(days=11))
+    await marie.send("mot de passe oublié")
+    await app_any_db.worker.tick()
+    async with services.db.read() as session:
+        texts = set((await session.execute(select(KbQuestion.text))).scalars())
+    assert texts == {"quelle est la recette des crêpes", "mot de passe oublié"}
+
+
+async def test_forgetting_questions_goes_by_batches_and_stops_at_the_first_to_keep(
+    app_any_db: App, clock: ManualClock
+) -> None:
+    questions = app_any_db.services.kb_questions
+    volunteer = await app_any_db.services.volunteers.identify("console", "m", "Marie")
+
+    async def ask(text: str) -> None:
+        await questions.record(
+            association_id=None,
+            volunteer_id=volunteer.id,
+            text=text,
+            lang="fr",
+            outcome="none",
+            tutorial_id=None,
+            suggestions=[],
+        )
+
+    for n in range(5):
+        await ask(f"old {n}")
+    clock.advance(timedelta(days=2))
+    cutoff = clock.now()
+    await ask("new")
+    clock.advance(timedelta(days=2))
+    assert await questions.forget_before(cutoff, batch=2) == 5
+    assert await questions.forget_before(cutoff, batch=2) == 0
+    async with app_any_db.services.db.read() as session:
+        texts = list((await session.execute(select(KbQuestion.text))).scalars())
+    assert texts == ["new"]
