@@ -27,6 +27,9 @@ MONTH = timedelta(days=30)
 DELIVERED_KEPT = timedelta(days=30)
 """How long a personal message is kept once delivered (or given up): long enough to look
 into a complaint, not longer."""
+DONE_JOBS_KEPT = timedelta(days=30)
+"""How long timed work is remembered once done (a reminder sent, which must not be sent
+again): the mission it was for is past by then."""
 QUESTIONS_KEPT = MISSING_WINDOW
 """How long a question asked to the knowledge base is kept: as far back as ``/kb manquants``
 looks, not longer."""
@@ -89,9 +92,9 @@ async def erase(services: Services, volunteer_id: int) -> None:
 
 
 def retention_sweep() -> Sweep:
-    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS``, personal
-    messages delivered more than a month ago, and questions asked to the knowledge base more
-    than a month ago (looked at a few times a day)."""
+    """Erase profiles inactive for longer than ``ENTRAIDE_RETENTION_MONTHS``; delete personal
+    messages delivered, timed jobs done and questions asked more than a month ago (looked at
+    a few times a day)."""
     next_run: list[datetime] = []
 
     async def purge(services: Services) -> None:
@@ -110,6 +113,9 @@ def retention_sweep() -> Sweep:
             log.info(
                 "deleted %s personal messages older than %s days", delivered, DELIVERED_KEPT.days
             )
+        done = await services.jobs.forget_done(now - DONE_JOBS_KEPT)
+        if done:
+            log.info("deleted %s timed jobs done over %s days ago", done, DONE_JOBS_KEPT.days)
         asked = await services.kb_questions.forget_before(now - QUESTIONS_KEPT)
         if asked:
             log.info("deleted %s questions older than %s days", asked, QUESTIONS_KEPT.days)

@@ -122,6 +122,26 @@ class JobRepository:
                 .values(due_at=at, claimed_by=None, claimed_until=None)
             )
 
+    async def forget_done(self, before: datetime, batch: int = 1000) -> int:
+        """Delete the jobs done before ``before``; returns how many. A done job is kept so
+        that the same work is not scheduled again soon after (a reminder already sent); a
+        month later, what it was about (a mission, a request for help) is past."""
+        forgotten = 0
+        while True:
+            async with self._db.write() as session:
+                old = (
+                    select(ScheduledJob.id)
+                    .where(ScheduledJob.done_at < before)
+                    .order_by(ScheduledJob.done_at)
+                    .limit(batch)
+                )
+                ids = list((await session.execute(old)).scalars())
+                if ids:
+                    await session.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(ids)))
+            forgotten += len(ids)
+            if len(ids) < batch:
+                return forgotten
+
     async def pending(self) -> int:
         """How many jobs are not done yet."""
         async with self._db.read() as session:

@@ -83,3 +83,23 @@ async def test_concurrent_workers_handle_each_job_exactly_once(
     assert len(handled) == 300
     assert set(handled.values()) == {1}
     assert await jobs.pending() == 0
+
+
+async def test_done_jobs_are_forgotten_a_month_later_by_batches(
+    jobs: JobRepository, clock: ManualClock
+) -> None:
+    for n in range(5):
+        await jobs.schedule(f"reminder:{n}:7", "reminder", clock.now(), {})
+    await jobs.schedule("reminder:9:7", "reminder", clock.now() + timedelta(days=90), {})
+    for job in await jobs.claim_due("w1", LEASE):
+        assert await jobs.complete(job.id, "w1")
+    clock.advance(timedelta(days=10))
+    assert await jobs.schedule("reminder:8:7", "reminder", clock.now(), {})
+    (job,) = await jobs.claim_due("w1", LEASE)
+    assert await jobs.complete(job.id, "w1")
+    cutoff = clock.now() - timedelta(days=1)
+    assert await jobs.forget_done(cutoff, batch=2) == 5
+    assert await jobs.forget_done(cutoff, batch=2) == 0
+    assert await jobs.pending() == 1, "a job still to do is kept"
+    assert not await jobs.schedule("reminder:8:7", "reminder", clock.now(), {}), "done lately"
+    assert await jobs.schedule("reminder:0:7", "reminder", clock.now(), {}), "done long ago"
