@@ -58,6 +58,11 @@ def test_english_and_french_meet_in_shared_concepts(normaliser: Normaliser) -> N
     # "égaré" is lost, not a misspelt "gare" (a station)
     lost = normaliser.tokens("perdu")
     assert normaliser.tokens("égaré", correct=True) == normaliser.tokens("misplaced") == lost
+    # "passez-moi quelqu'un" asks to speak to them; "passé" alone is not "faire passer" a mail
+    talk = normaliser.tokens("parler à un humain")
+    assert normaliser.tokens("passez-moi un humain") == normaliser.tokens("passé moi un humain")
+    assert normaliser.tokens("passez-moi un humain") == talk
+    assert normaliser.tokens("put me through to a human") == talk
 
 
 def test_negations_are_kept(normaliser: Normaliser) -> None:
