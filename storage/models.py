@@ -215,7 +215,9 @@ class Mission(Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -360,7 +362,9 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80))
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
     text: Mapped[str] = mapped_column(String(4000))
     audience: Mapped[str] = mapped_column(String(8))
     audience_value: Mapped[str] = mapped_column(String(40), default="")
@@ -422,7 +426,9 @@ class LinkCode(Base):
     association_id: Mapped[int] = mapped_column(
         ForeignKey("associations.id", ondelete="CASCADE"), index=True
     )
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -448,7 +454,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -508,7 +516,9 @@ class KbDraft(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(120))
     question: Mapped[str] = mapped_column(String(500))
     steps: Mapped[list[str]] = mapped_column(JSON)
@@ -526,7 +536,9 @@ class Pair(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id", ondelete="CASCADE"))
-    newcomer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    newcomer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
     mentor_id: Mapped[int] = mapped_column(
         ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
     )
