@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Select, delete, event, text
 from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -347,6 +347,23 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def delete_by_batches(db: Database, ids: Select[int], batch: int) -> int:
+    """Delete the rows whose ids ``ids`` selects (a query of one table's ``id``), ``batch``
+    at a time, each batch in a transaction of its own so that other writers get their turn;
+    returns how many."""
+    table = ids.selected_columns[0].table
+    key = table.c.id
+    deleted = 0
+    while True:
+        async with db.write() as session:
+            found = list((await session.execute(ids.limit(batch))).scalars())
+            if found:
+                await session.execute(delete(table).where(key.in_(found)))
+        deleted += len(found)
+        if len(found) < batch:
+            return deleted
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database
+from storage.db import Database, delete_by_batches
 from storage.leases import claim, claimable
 from storage.models import ScheduledJob
 from storage.records import JobRecord
@@ -126,21 +126,8 @@ class JobRepository:
         """Delete the jobs done before ``before``; returns how many. A done job is kept so
         that the same work is not scheduled again soon after (a reminder already sent); a
         month later, what it was about (a mission, a request for help) is past."""
-        forgotten = 0
-        while True:
-            async with self._db.write() as session:
-                old = (
-                    select(ScheduledJob.id)
-                    .where(ScheduledJob.done_at < before)
-                    .order_by(ScheduledJob.done_at)
-                    .limit(batch)
-                )
-                ids = list((await session.execute(old)).scalars())
-                if ids:
-                    await session.execute(delete(ScheduledJob).where(ScheduledJob.id.in_(ids)))
-            forgotten += len(ids)
-            if len(ids) < batch:
-                return forgotten
+        done = select(ScheduledJob.id).where(ScheduledJob.done_at < before)
+        return await delete_by_batches(self._db, done.order_by(ScheduledJob.done_at), batch)
 
     async def pending(self) -> int:
         """How many jobs are not done yet."""

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Insert, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.db import Database
+from storage.db import Database, delete_by_batches
 from storage.leases import claim, claimable
 from storage.models import OutboxMessage, PlatformIdentity
 
@@ -363,24 +363,12 @@ class OutboxRepository:
         """Delete the personal messages dealt with (sent, given up, unreachable) and queued
         before ``before``: a relayed conversation or a reminder is not kept once it has done
         its job. Group posts stay (they name nobody, and a mission's post is edited later)."""
-        forgotten = 0
-        while True:
-            async with self._db.write() as session:
-                old = (
-                    select(OutboxMessage.id)
-                    .where(
-                        OutboxMessage.is_group.is_(False),
-                        OutboxMessage.status != DeliveryStatus.PENDING.value,
-                        OutboxMessage.created_at < before,
-                    )
-                    .limit(batch)
-                )
-                ids = list((await session.execute(old)).scalars())
-                if ids:
-                    await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
-            forgotten += len(ids)
-            if len(ids) < batch:
-                return forgotten
+        old = select(OutboxMessage.id).where(
+            OutboxMessage.is_group.is_(False),
+            OutboxMessage.status != DeliveryStatus.PENDING.value,
+            OutboxMessage.created_at < before,
+        )
+        return await delete_by_batches(self._db, old, batch)
 
     async def sent_posts(self, key_prefix: str) -> list[SentPost]:
         """Group posts sent under keys starting with ``key_prefix`` whose platform gave an id,
