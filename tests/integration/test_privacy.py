@@ -273,15 +273,16 @@ async def test_personal_messages_are_deleted_a_month_after_delivery(
 async def test_questions_are_deleted_a_month_after_they_were_asked(
     app_any_db: App, clock: ManualClock
 ) -> None:
-    services = app_any_db.services
-    marie = Conversation(app_any_db.dispatcher, user_id="m", name="Marie")
-    await marie.send("comment envoyer une pièce jointe")
-    clock.advance(timedelta(days=20))
-    await marie.send("quelle est la recette des crêpes")
-    clock.advance(timedelta(days=11))
-    await marie.send("mot de passe oublié")
+    asker = Conversation(app_any_db.dispatcher, user_id="q", name="Quentin")
+    for text, days_later in (
+        ("comment envoyer une pièce jointe", 20),
+        ("quelle est la recette des crêpes", 11),
+        ("mot de passe oublié", 0),
+    ):
+        await asker.send(text)
+        clock.advance(timedelta(days=days_later))
     await app_any_db.worker.tick()
-    async with services.db.read() as session:
+    async with app_any_db.services.db.read() as session:
         texts = set((await session.execute(select(KbQuestion.text))).scalars())
     assert texts == {"quelle est la recette des crêpes", "mot de passe oublié"}
 
