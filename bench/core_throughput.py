@@ -86,9 +86,10 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.adapters.telegram import to_event  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.envelope import reply_to_json  # noqa: E402
 from bot.loops import repeat  # noqa: E402
 from bot.places import DEFAULT_PLACES  # noqa: E402
-from bot.types import Event, Reply, Response, msg  # noqa: E402
+from bot.types import Event, Msg, Reply, Response, msg  # noqa: E402
 from bot.wiring import App, build_app, settle_memory  # noqa: E402
 from handlers.missions import SCAN, Search  # noqa: E402
 from storage.db import normalise_url  # noqa: E402
@@ -115,6 +116,7 @@ CHUNK = 5_000
 ANNOUNCED_DAYS_AGO = (25, 10)
 """The announcements of the last month, each delivered to every volunteer: the outbox keeps a
 month of delivered messages, as in production (two rows a volunteer)."""
+ANNOUNCEMENT = "Assemblée générale samedi à 14 h à la salle des fêtes."
 RESULT_LIMIT = 1 << 26
 """Bytes of an instance's result line (its latencies)."""
 SLUG = "bench"
@@ -396,7 +398,7 @@ async def _announcement(session: AsyncSession, association_id: int, sent: dateti
         key=f"bench-{sent.isoformat()}",
         association_id=association_id,
         created_by=1,
-        text="Assemblée générale samedi à 14 h à la salle des fêtes.",
+        text=ANNOUNCEMENT,
         audience="all",
         status="done",
         created_at=sent,
@@ -410,7 +412,7 @@ def _delivered(
     world: World, announcement: int, start: int, stop: int, sent: datetime
 ) -> list[dict[str, Any]]:
     """The announcement's messages to volunteers ``start`` to ``stop``, delivered."""
-    body = {"text": "Assemblée générale samedi à 14 h à la salle des fêtes."}
+    body = reply_to_json(Reply(text=Msg.text(ANNOUNCEMENT)))
     return [
         {
             "key": f"ann:{announcement}:v:{index + 1}",
