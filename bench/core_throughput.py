@@ -57,6 +57,7 @@ import csv
 import gzip
 import json
 import logging
+import os
 import random
 import statistics
 import subprocess
@@ -76,7 +77,9 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from least_cost import matching_cost, storage_cost  # noqa: E402
 from sqlalchemy import event as sql_event  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
@@ -806,6 +809,37 @@ async def floor(world: World, stream: Sequence[Planned]) -> float:
     return elapsed
 
 
+async def report_least_cost(
+    url: str,
+    app: App,
+    world: World,
+    stream: Sequence[Planned],
+    floor_s: float,
+    measured_s: float,
+    seed: int,
+) -> None:
+    """Print the least an event of this stream can cost here (see ``bench/least_cost.py``)."""
+    storage = await storage_cost(url, world.telegram_ids, len(stream), seed)
+    questions = [p.text for p in stream if p.kind == "question" and p.text is not None]
+    matching = matching_cost(app.services.knowledge.match, questions)
+    floor_us = floor_s * 1e6
+    wall = floor_us + storage.wall + matching * len(questions) / len(stream)
+    cpu = wall - storage.wall + storage.cpu + (storage.server_cpu or 0.0)
+    cores = os.cpu_count() or 1
+    server = (
+        f" + {storage.server_cpu:.0f} µs in the server" if storage.server_cpu is not None else ""
+    )
+    print(
+        f"least cost: storage through the driver alone {storage.wall:.0f} µs an event"
+        f" (processor: {storage.cpu:.0f} µs here{server}), the matcher alone"
+        f" {matching:.0f} µs a question; with the floor, an event of this mix needs at least"
+        f" {wall:.0f} µs one after the other (at most {1e6 / wall:.0f} events/s) and"
+        f" {cpu:.0f} µs of processor time (at most {cores * 1e6 / cpu:.0f} events/s on"
+        f" {cores} cores); Entraide takes {measured_s * 1e6:.0f} µs ="
+        f" {measured_s * 1e6 / wall:.1f}x"
+    )
+
+
 # -- reporting ------------------------------------------------------------------------------
 
 
@@ -948,6 +982,7 @@ async def measure(
             f" ({len(stream) / ptb:.0f}/s); Entraide takes {per_event * 1e6:.0f} µs"
             f" = {ratio:.1f}x the floor"
         )
+        await report_least_cost(url, app, world, stream, ptb / len(stream), per_event, seed)
         rss, peak = memory()
         print(f"memory: VmRSS {rss:.0f} MB after the run, peak VmHWM {peak:.0f} MB (with loading)")
         print(targets(rate, p99, rss, run.errors))

@@ -4,6 +4,7 @@ machine-readable line (no timing is checked: only that it measures something, wi
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -48,6 +49,29 @@ def test_tiny_run_ends_with_the_documented_line(capsys: pytest.CaptureFixture[st
     assert "errors=0" in output
     assert "| question |" in output
     assert "SQL per event" in output
+    least = least_cost_of(output)
+    assert 0 < least["at least"] < least["Entraide takes"], "the code adds to the least cost"
+    assert "in the server" not in output, "SQLite's work is this process's"
+
+
+def least_cost_of(output: str) -> dict[str, float]:
+    """The figures of the "least cost" line, by the words before them."""
+    (line,) = [x for x in output.splitlines() if x.startswith("least cost: ")]
+    found = re.findall(r"(at least|Entraide takes|alone) (\d+) µs", line)
+    return {words: float(value) for words, value in found}
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="ENTRAIDE_TEST_POSTGRES_URL is not set")
+def test_least_cost_on_postgresql_counts_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    assert POSTGRES_URL is not None
+    bench = load_bench()
+    argv = ["--volunteers", "60", "--missions", "12", "--events", "60", "--warmup", "5"]
+    line = bench.main([*argv, "--concurrency", "0", "--db", POSTGRES_URL])
+    output = capsys.readouterr().out
+    assert line.startswith("db=postgresql events=60 ")
+    least = least_cost_of(output)
+    assert 0 < least["at least"] < least["Entraide takes"]
+    assert re.search(r"processor: \d+ µs here \+ \d+ µs in the server", output)
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="ENTRAIDE_TEST_POSTGRES_URL is not set")
