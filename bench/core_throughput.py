@@ -829,9 +829,14 @@ async def report_least_cost(
     server = (
         f" + {storage.server_cpu:.0f} µs in the server" if storage.server_cpu is not None else ""
     )
+    unsynced = (
+        f"{storage.unsynced_wall:.0f} µs if COMMIT did not wait for the disk; "
+        if storage.unsynced_wall is not None
+        else ""
+    )
     print(
         f"least cost: storage through the driver alone {storage.wall:.0f} µs an event"
-        f" (processor: {storage.cpu:.0f} µs here{server}), the matcher alone"
+        f" ({unsynced}processor: {storage.cpu:.0f} µs here{server}), the matcher alone"
         f" {matching:.0f} µs a question; with the floor, an event of this mix needs at least"
         f" {wall:.0f} µs one after the other (at most {1e6 / wall:.0f} events/s) and"
         f" {cpu:.0f} µs of processor time (at most {cores * 1e6 / cpu:.0f} events/s on"

@@ -6,7 +6,7 @@ the database: measured beside ``bench/core_throughput.py``, on the database it h
   record), sent through the driver alone: asyncpg's prepared statements, or sqlite3 in
   aiosqlite's thread, one trip a statement, as the core's own SQLite driver does. SQLite's
   ``COMMIT`` waits for the disk (``synchronous=FULL``, the default, kept by Entraide so that a
-  power cut loses no answered event).
+  power cut loses no answered event); the same work without that wait is measured too.
 * **Matching**: the knowledge base's matcher alone, for the questions of the measured stream.
 
 Added to python-telegram-bot's floor (parsing and processing an update), they give the least
@@ -21,7 +21,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,9 @@ class StorageCost:
     server_cpu: float | None
     """The PostgreSQL backend's processor time, when it can be read (a server on this
     machine); None for SQLite, whose work is in ``cpu``."""
+    unsynced_wall: float | None = None
+    """SQLite only: ``wall`` if ``COMMIT`` did not wait for the disk (``synchronous=NORMAL``,
+    measured for comparison: Entraide does not use it)."""
 
 
 def positional(statement: ClauseElement, dialect: Dialect) -> tuple[str, list[str]]:
@@ -95,7 +98,9 @@ async def storage_cost(url: str, users: Sequence[int], events: int, seed: int) -
     """Run ``events`` transactions for people drawn from ``users`` (Telegram ids)."""
     drawn = [str(users[i]) for i in _draws(len(users), events, seed)]
     if url.startswith("sqlite"):
-        return await _sqlite(url, drawn)
+        synced = await _sqlite(url, drawn, "FULL")
+        unsynced = await _sqlite(url, drawn, "NORMAL")
+        return replace(synced, unsynced_wall=unsynced.wall)
     return await _postgres(url, drawn)
 
 
@@ -104,14 +109,15 @@ def _draws(size: int, count: int, seed: int) -> list[int]:
     return [rng.randrange(size) for _ in range(count)]
 
 
-async def _sqlite(url: str, users: Sequence[str]) -> StorageCost:
+async def _sqlite(url: str, users: Sequence[str], synchronous: str) -> StorageCost:
     path = make_url(url).database
     assert path, url
     dialect = aiosqlite_dialect()
     arrival, arrival_order = positional(_ARRIVAL, dialect)
     record, record_order = positional(RECORDED, dialect)
     async with aiosqlite.connect(path, isolation_level=None) as connection:
-        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000"):
+        pragmas = ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000")
+        for pragma in (*pragmas, f"synchronous={synchronous}"):
             await connection.execute_fetchall(f"PRAGMA {pragma}")
         cpu, started = time.process_time(), time.perf_counter()
         for user in users:

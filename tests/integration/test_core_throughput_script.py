@@ -52,6 +52,7 @@ def test_tiny_run_ends_with_the_documented_line(capsys: pytest.CaptureFixture[st
     least = least_cost_of(output)
     assert 0 < least["at least"] < least["Entraide takes"], "the code adds to the least cost"
     assert "in the server" not in output, "SQLite's work is this process's"
+    assert re.search(r"\(\d+ µs if COMMIT did not wait for the disk; processor", output)
 
 
 def least_cost_of(output: str) -> dict[str, float]:
