@@ -36,7 +36,9 @@ concurrency=C``.
 
 The floor is python-telegram-bot's own work for the same updates: ``Update.de_json`` and
 ``Application.process_update`` through a handler that does nothing (offline: the bot's requests
-are answered locally). ``floor_ratio`` is Entraide's seconds per event over the floor's.
+are answered locally). ``floor_ratio`` is Entraide's seconds per event over the floor's. With
+it, the "least cost" line adds what no code could avoid (``bench/least_cost.py``): an event's
+transaction sent through the database driver alone, and the matcher alone for the questions.
 
 Targets on a 2-core machine: >= 1,000 events/s, p99 <= 20 ms, resident memory <= 200 MB
 (VmRSS after the run; the peak VmHWM, which includes loading, is shown too). Responses that are
