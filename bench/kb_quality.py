@@ -11,6 +11,7 @@
     python bench/kb_quality.py --set blind4         # a fourth blind set, with thin tutorials
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
+    python bench/kb_quality.py --set heldout --only-in en  # bilingual topics kept in English only
 
 The two ``fresh`` halves were written without sight of the matcher or of the other sets, over
 the bundled tutorials and six more that only they use (``bench/data/kb_fresh_tutorials``, added
@@ -29,7 +30,10 @@ three, in ``bench/data/kb_blind4_tutorials``); it has been run, not studied.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
-on phrasings; this tells how it does then.
+on phrasings; this tells how it does then. ``--only-in LANG`` keeps only the LANG version of
+each tutorial written in both languages (``topic`` and ``topic-en``): questions asked in the
+other language must then find a tutorial in LANG, as in a base where some topics exist in one
+language only; a last line gives the figures for those questions.
 
 The CSV has columns ``question,expected,lang,style``; an empty ``expected`` means the question
 must get no answer. Metrics:
@@ -227,6 +231,13 @@ def main() -> int:
         metavar="N",
         help="keep only each tutorial's first N alternate questions (a base written in haste)",
     )
+    parser.add_argument(
+        "--only-in",
+        choices=("fr", "en"),
+        metavar="LANG",
+        help="tutorials written in both languages keep only their LANG version: questions"
+        " about them in the other language must find it",
+    )
     args = parser.parse_args()
 
     path = SETS.get(args.set, Path(args.set))
@@ -234,6 +245,9 @@ def main() -> int:
     tutorials = tutorials_for(args.set, load_tutorials(args.kb or [DEFAULT_KB]))
     if args.thin is not None:
         tutorials = [replace(t, questions=t.questions[: args.thin]) for t in tutorials]
+    crossing: list[Row] = []
+    if args.only_in:
+        tutorials, rows, crossing = only_in(args.only_in, tutorials, rows)
     started = time.perf_counter()
     matcher = Matcher(tutorials)
     build_ms = (time.perf_counter() - started) * 1000
@@ -264,7 +278,32 @@ def main() -> int:
         )
     )
     print(f"{report.summary()} qps={qps:.0f} median_ms={median:.3f} p99_ms={p99:.3f}")
+    if crossing:
+        asked = {row.question for row in crossing}
+        pairs = [(r, m) for r, m in zip(rows, results, strict=True) if r.question in asked]
+        across = score([r for r, _ in pairs], [m for _, m in pairs])
+        print(
+            f"across languages ({len(crossing)} questions whose tutorial is only in"
+            f" {args.only_in}): top1={across.top1:.3f} recall_at_3={across.recall3:.3f}"
+            f" answered_top1={across.answered_top1:.3f}"
+        )
     return 0
+
+
+def only_in(
+    lang: str, tutorials: Sequence[Tutorial], rows: Sequence[Row]
+) -> tuple[list[Tutorial], list[Row], list[Row]]:
+    """The base without the other-language version of every tutorial written in both
+    (``topic`` and ``topic-en``), the rows expecting the version kept, and those of them
+    asked in the other language."""
+    ids = {t.id for t in tutorials}
+    english = {t.id.removesuffix("-en"): t.id for t in tutorials if t.id.endswith("-en")}
+    pairs = {fr: en for fr, en in english.items() if fr in ids}
+    kept = pairs if lang == "en" else {en: fr for fr, en in pairs.items()}
+    tutorials = [t for t in tutorials if t.id not in kept]
+    rows = [replace(r, expected=kept.get(r.expected, r.expected)) for r in rows]
+    crossing = [r for r in rows if r.expected in kept.values() and r.lang != lang]
+    return tutorials, rows, crossing
 
 
 if __name__ == "__main__":

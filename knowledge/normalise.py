@@ -23,6 +23,7 @@ from knowledge.lexicon import (
     PHRASES,
     SMS_FORMS,
     STOP_WORDS,
+    TRANSLATIONS,
 )
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
@@ -181,7 +182,11 @@ class Normaliser:
         for concept, words in CONCEPTS.items():
             for word in (concept, *words):
                 self._concept_of.setdefault(stem(word), concept)
+        for english, french in TRANSLATIONS.items():
+            target = stem(french)
+            self._concept_of.setdefault(stem(english), self._concept_of.get(target, target))
         self._known: set[str] = set(STOP_WORDS) | set(SMS_FORMS) | set(COMMON_WORDS)
+        self._known.update(TRANSLATIONS)
         for text in (*SMS_FORMS.values(), *PHRASES, *PHRASES.values()):
             self._known.update(text.split())
         for words in CONCEPTS.values():

@@ -128,6 +128,22 @@ def test_an_english_question_may_get_a_french_tutorial_when_none_fits() -> None:
     assert ranking[0].tutorial.id == "loto"
 
 
+def test_a_french_question_finds_a_tutorial_written_only_in_english() -> None:
+    matcher = Matcher(
+        [
+            tutorial("strong", "Choose a strong password", "en", "What makes a good password?"),
+            tutorial("wifi", "Connect to a Wi-Fi network", "en", "How do I get online?"),
+            tutorial("print", "Imprimer un document", "fr", "Comment imprimer ?"),
+        ]
+    )
+    result = matcher.match("comment choisir un bon mot de passe", "fr")
+    ranking = ([result.answer] if result.answer else []) + list(result.suggestions)
+    assert ranking[0].tutorial.id == "strong"
+    _, measured = matcher.measure("comment choisir un bon mot de passe", "fr")
+    strong = next(m for m in measured if m.tutorial.id == "strong")
+    assert strong.values[FEATURES.index("coverage")] == pytest.approx(1.0)
+
+
 def test_ranking_prefers_the_tutorial_whose_phrasing_fits() -> None:
     matcher = Matcher(
         [

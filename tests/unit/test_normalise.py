@@ -65,6 +65,36 @@ def test_english_and_french_meet_in_shared_concepts(normaliser: Normaliser) -> N
     assert normaliser.tokens("put me through to a human") == talk
 
 
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        ("Choose a strong password", "Choisir un mot de passe solide"),
+        ("Spot a phishing email", "Reconnaître un e-mail frauduleux"),
+        ("click the button at the top", "cliquer sur le bouton en haut"),
+        ("send it to the treasurer tonight", "l'envoyer au trésorier ce soir"),
+    ],
+)
+def test_the_words_of_tutorials_meet_across_languages(english: str, french: str) -> None:
+    n = Normaliser()
+    assert set(n.tokens(english)) == set(n.tokens(french))
+
+
+def test_translations_do_not_take_french_words_for_english_ones() -> None:
+    n = Normaliser()
+    # "fille" (a daughter) shares its stem with "fill": it stays a daughter, not "remplir"
+    assert n.tokens("ma fille") == n.tokens("my daughter")
+    assert n.tokens("ma fille") != n.tokens("remplir")
+    # "taper" (to type) is not "tap" (touch)
+    assert n.tokens("tapez le code") != n.tokens("touchez le code")
+
+
+def test_english_function_words_carry_no_topic(normaliser: Normaliser) -> None:
+    assert normaliser.tokens("so the secretary gets it too") == normaliser.tokens("secretary")
+    assert normaliser.tokens("because the printer is usually slow") == normaliser.tokens(
+        "printer slow"
+    )
+
+
 def test_negations_are_kept(normaliser: Normaliser) -> None:
     assert "pas" in normaliser.tokens("je ne reçois pas mes mails")
     assert "not" in normaliser.tokens("my camera does not work")

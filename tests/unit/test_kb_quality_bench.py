@@ -1,0 +1,53 @@
+"""``bench/kb_quality.py --only-in``: a base where bilingual topics exist in one language."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from knowledge.loader import Tutorial
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+kb_quality = importlib.import_module("kb_quality")
+
+
+def tutorial(id_: str, lang: str) -> Tutorial:
+    return Tutorial(
+        id=id_,
+        title=f"Tutorial {id_}",
+        lang=lang,
+        category=None,
+        tags=(),
+        questions=(),
+        body="1. A step.",
+        path=Path(f"{id_}.md"),
+    )
+
+
+BASE = [
+    tutorial("wifi", "fr"),
+    tutorial("wifi-en", "en"),
+    tutorial("print", "fr"),
+    tutorial("scam-en", "en"),
+]
+ROWS = [
+    kb_quality.Row("comment se connecter au wifi", "wifi", "fr", "paraphrase"),
+    kb_quality.Row("how do I join the wifi", "wifi-en", "en", "english"),
+    kb_quality.Row("imprimer", "print", "fr", "paraphrase"),
+    kb_quality.Row("recette des crêpes", "", "fr", "offtopic"),
+]
+
+
+def test_only_in_english_keeps_the_english_version_and_points_questions_at_it() -> None:
+    tutorials, rows, crossing = kb_quality.only_in("en", BASE, ROWS)
+    assert [t.id for t in tutorials] == ["wifi-en", "print", "scam-en"]
+    assert [r.expected for r in rows] == ["wifi-en", "wifi-en", "print", ""]
+    assert [r.question for r in crossing] == ["comment se connecter au wifi"]
+
+
+def test_only_in_french_keeps_the_french_version() -> None:
+    tutorials, rows, crossing = kb_quality.only_in("fr", BASE, ROWS)
+    assert [t.id for t in tutorials] == ["wifi", "print", "scam-en"]
+    assert [r.expected for r in rows] == ["wifi", "wifi", "print", ""]
+    assert [r.question for r in crossing] == ["how do I join the wifi"]
