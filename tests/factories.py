@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from bot.wiring import App
+from knowledge.loader import Tutorial
 from storage.records import MissionDraft, MissionRecord
+
+
+def a_tutorial(id_: str, *, lang: str = "fr", questions: Sequence[str] = ()) -> Tutorial:
+    """A tutorial as the loader would give it, titled after its id, with a one-step body."""
+    return Tutorial(
+        id=id_,
+        title=f"Tutoriel {id_}",
+        lang=lang,
+        category=None,
+        tags=(),
+        questions=tuple(questions),
+        body="1. Une étape.",
+        path=Path(f"{id_}.md"),
+    )
 
 
 async def a_mission(

@@ -10,22 +10,14 @@ import numpy as np
 
 from knowledge.loader import Tutorial
 from knowledge.matcher import DEFAULT_MODEL, FEATURES, Matcher
+from tests.factories import a_tutorial
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 fit_matcher = importlib.import_module("fit_matcher")
 
 
 def tutorial(id_: str, questions: int) -> Tutorial:
-    return Tutorial(
-        id=id_,
-        title=f"Tutoriel {id_}",
-        lang="fr",
-        category=None,
-        tags=(),
-        questions=tuple(f"Question {n} sur {id_} ?" for n in range(questions)),
-        body="1. Une étape.",
-        path=Path(f"{id_}.md"),
-    )
+    return a_tutorial(id_, questions=[f"Question {n} sur {id_} ?" for n in range(questions)])
 
 
 def test_mixed_base_cuts_every_other_tutorial() -> None:

@@ -6,30 +6,17 @@ import importlib
 import sys
 from pathlib import Path
 
-from knowledge.loader import Tutorial
+from tests.factories import a_tutorial
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 kb_quality = importlib.import_module("kb_quality")
 
 
-def tutorial(id_: str, lang: str) -> Tutorial:
-    return Tutorial(
-        id=id_,
-        title=f"Tutorial {id_}",
-        lang=lang,
-        category=None,
-        tags=(),
-        questions=(),
-        body="1. A step.",
-        path=Path(f"{id_}.md"),
-    )
-
-
 BASE = [
-    tutorial("wifi", "fr"),
-    tutorial("wifi-en", "en"),
-    tutorial("print", "fr"),
-    tutorial("scam-en", "en"),
+    a_tutorial("wifi"),
+    a_tutorial("wifi-en", lang="en"),
+    a_tutorial("print"),
+    a_tutorial("scam-en", lang="en"),
 ]
 ROWS = [
     kb_quality.Row("comment se connecter au wifi", "wifi", "fr", "paraphrase"),
