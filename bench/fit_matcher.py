@@ -54,6 +54,7 @@ from kb_quality import (
     score,
     tutorials_for,
 )
+from kb_quality import mixed as mixed_base
 
 from knowledge.loader import Tutorial
 from knowledge.matcher import (
@@ -87,10 +88,7 @@ def mixed(tutorials: list[Tutorial]) -> list[Tutorial]:
     questions: a base where some tutorials were written in haste. Fitting on it too shows the
     weights tutorials with few and many phrasings side by side, which the bundled base alone
     (twenty each) does not."""
-    thin = {t.id for index, t in enumerate(sorted(tutorials, key=lambda t: t.id)) if index % 2}
-    return [
-        replace(t, questions=t.questions[:MIXED_THIN]) if t.id in thin else t for t in tutorials
-    ]
+    return mixed_base(tutorials, MIXED_THIN)
 
 
 def measure(matcher: Matcher, rows: list[Row]) -> Measured:

@@ -38,3 +38,9 @@ def test_only_in_french_keeps_the_french_version() -> None:
     assert [t.id for t in tutorials] == ["wifi", "print", "scam-en"]
     assert [r.expected for r in rows] == ["wifi", "wifi", "print", ""]
     assert [r.question for r in crossing] == ["how do I join the wifi"]
+
+
+def test_mixed_cuts_every_other_tutorial_in_id_order() -> None:
+    base = [a_tutorial(name, questions=["Une ?", "Deux ?", "Trois ?"]) for name in "dcba"]
+    cut = {t.id: len(t.questions) for t in kb_quality.mixed(base, 1)}
+    assert cut == {"a": 3, "b": 1, "c": 3, "d": 1}
