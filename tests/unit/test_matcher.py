@@ -108,6 +108,11 @@ def test_off_topic_and_near_misses_get_no_answer(bundled: Matcher, question: str
     assert bundled.match(question, "fr").answer is None
 
 
+def test_checking_an_address_is_not_answered_with_two_step_verification(bundled: Matcher) -> None:
+    result = bundled.match("comment vérifier mon adresse mail", "fr")
+    assert result.answer is None or result.answer.tutorial.id != "two-factor"
+
+
 def test_suggestions_do_not_repeat_a_topic_in_the_other_language(bundled: Matcher) -> None:
     result = bundled.match("how do I send an attachment with my email", "en")
     ranking = ([result.answer] if result.answer else []) + list(result.suggestions)

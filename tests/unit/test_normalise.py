@@ -88,6 +88,14 @@ def test_translations_do_not_take_french_words_for_english_ones() -> None:
     assert n.tokens("tapez le code") != n.tokens("touchez le code")
 
 
+def test_to_check_something_is_not_two_step_verification(normaliser: Normaliser) -> None:
+    assert "doubleauth" not in normaliser.tokens("comment vérifier mon adresse mail")
+    assert "doubleauth" not in normaliser.tokens("how do I check my email")
+    assert normaliser.tokens("vérifier") == normaliser.tokens("check")
+    for two_step in ("la vérification supplémentaire", "une deuxième vérification", "2-step"):
+        assert "doubleauth" in normaliser.tokens(two_step), two_step
+
+
 def test_english_function_words_carry_no_topic(normaliser: Normaliser) -> None:
     assert normaliser.tokens("so the secretary gets it too") == normaliser.tokens("secretary")
     assert normaliser.tokens("because the printer is usually slow") == normaliser.tokens(
