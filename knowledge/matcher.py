@@ -57,12 +57,6 @@ FEW_PHRASINGS = 4
 it, and the confidence model, fitted on richer ones, trusts it too much: its answer threshold
 is raised, from the model's for ``FEW_PHRASINGS`` questions to nearly 1 for none."""
 
-TAGS_AS_PHRASINGS = FEW_PHRASINGS
-"""A tutorial with fewer alternate questions than this also has its tags read as phrasings
-when candidates are ordered: its tags ("lost phone", "locate") are then most of what says how
-people ask for it. They are not read so when deciding whether to answer outright: a question
-that contains a two-word tag whole is not as sure a match as one that contains a question."""
-
 FEATURES = (
     "bm25_share",
     "bm25_log",
@@ -166,22 +160,10 @@ class Measures:
     values: tuple[float, ...]
     unknown: float
     """Share of the question's information in words the knowledge base has never seen."""
-    ranking: tuple[float, ...] | None = None
-    """For a tutorial with few alternate questions, the same measurements with its tags read
-    as phrasings too: they order the candidates, while ``values`` alone say how sure an answer
-    is (see :data:`TAGS_AS_PHRASINGS`)."""
 
     def rank_score(self, model: Model) -> float:
-        """The candidate's ranking score under ``model``, from its own phrasings."""
+        """The candidate's ranking score under ``model``."""
         score: float = sum(map(operator.mul, model.rank_weights, self.values))
-        return score
-
-    def order_score(self, model: Model) -> float:
-        """The score candidates are ordered by: :meth:`rank_score`, with the tags' help for a
-        tutorial written with few alternate questions."""
-        if self.ranking is None:
-            return self.rank_score(model)
-        score: float = sum(map(operator.mul, model.rank_weights, self.ranking))
         return score
 
     def value(self, name: str) -> float:
@@ -200,15 +182,6 @@ class Candidate:
     """Share of the question's information this tutorial accounts for."""
     exact: bool = False
     """The question is one of the tutorial's phrasings, word for word (any order)."""
-    reach: float | None = None
-    """The probability with the tags of a tutorial written with few alternate questions read
-    as phrasings (see :data:`TAGS_AS_PHRASINGS`): enough to offer it as a button, never to
-    answer; None when it is ``confidence``."""
-
-    @property
-    def offered(self) -> float:
-        """The probability that decides whether the candidate is worth a button."""
-        return self.confidence if self.reach is None else max(self.confidence, self.reach)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +220,6 @@ class _Document:
     """How many words each phrasing has."""
     phrasings_with: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """For each word of the phrasings, which phrasings (by position) contain it."""
-    with_tags: _Document | None = None
-    """The same document with its tags among its phrasings, when it has few alternate
-    questions and some tags (used to order candidates only)."""
 
 
 def confidence_inputs(
@@ -279,41 +249,6 @@ def _closest(query: str, phrasings: Sequence[str], scorer: Callable[..., float])
     """The best similarity (0-1) between the question and any of the phrasings."""
     found = process.extractOne(query, phrasings, scorer=scorer, processor=None)
     return found[1] / 100 if found else 0.0
-
-
-_PHRASING_RECALL = FEATURES.index("phrasing_recall")
-_PHRASING_MEASURES = (_PHRASING_COVERAGE, _FUZZY_SORT, _FUZZY_SET, _PHRASING_RECALL)
-
-
-def _with_phrasing_measures(
-    values: tuple[float, ...], phrasing: tuple[float, float, float, float]
-) -> tuple[float, ...]:
-    """``values`` with the phrasing measurements replaced by ``phrasing`` (same order as
-    :meth:`Matcher._phrasing_measures`)."""
-    changed = list(values)
-    for position, value in zip(_PHRASING_MEASURES, phrasing, strict=True):
-        changed[position] = value
-    return tuple(changed)
-
-
-def _set_phrasings(
-    document: _Document,
-    phrasings: list[tuple[str, ...]],
-    shared: dict[tuple[int, ...], tuple[int, ...]],
-) -> None:
-    """Give ``document`` these phrasings and what is computed from them at indexing time."""
-    by_token: defaultdict[str, list[int]] = defaultdict(list)
-    for position, phrasing in enumerate(phrasings):
-        for token in phrasing:
-            by_token[token].append(position)
-    positions: dict[str, tuple[int, ...]] = {}
-    for token, found in by_token.items():
-        held = tuple(found)
-        positions[token] = shared.setdefault(held, held)
-    document.phrasings = tuple(" ".join(sorted(p)) for p in phrasings)
-    document.phrasing_tokens = tuple(phrasings)
-    document.phrasing_sizes = tuple(map(len, phrasings))
-    document.phrasings_with = positions
 
 
 def _sigmoid(value: float) -> float:
@@ -366,11 +301,9 @@ class Matcher:
                 for index, tf in posts
             ]
         for document in self._documents:
-            for one in (document, document.with_tags):
-                if one is not None:
-                    one.phrasing_totals = tuple(
-                        sum(map(self._weight, p)) for p in one.phrasing_tokens
-                    )
+            document.phrasing_totals = tuple(
+                sum(map(self._weight, p)) for p in document.phrasing_tokens
+            )
             document.title_total = sum(map(self._weight, document.title_tokens))
         self._common = max(COMMON_POSTINGS, int(count * COMMON_SHARE))
         self._twins = self._find_twins()
@@ -446,7 +379,6 @@ class Matcher:
         weighted: defaultdict[str, float] = defaultdict(float)
         key: set[str] = set()
         phrasings: list[tuple[str, ...]] = []
-        tag_phrasings: list[tuple[str, ...]] = []
         fields: list[tuple[str, str]] = [("title", tutorial.title)]
         fields += [("question", q) for q in tutorial.questions]
         fields += [("tag", tag) for tag in tutorial.tags]
@@ -455,29 +387,33 @@ class Matcher:
             key.update(field_tokens)
             for token in field_tokens:
                 weighted[token] += FIELD_WEIGHTS[kind]
-            if field_tokens:
-                unique = tuple(dict.fromkeys(field_tokens))
-                (tag_phrasings if kind == "tag" else phrasings).append(unique)
+            if kind != "tag" and field_tokens:
+                phrasings.append(tuple(dict.fromkeys(field_tokens)))
+        phrasings_with: defaultdict[str, list[int]] = defaultdict(list)
+        for position, phrasing in enumerate(phrasings):
+            for token in phrasing:
+                phrasings_with[token].append(position)
+        positions: dict[str, tuple[int, ...]] = {}
+        for token, found in phrasings_with.items():
+            held = tuple(found)
+            positions[token] = shared.setdefault(held, held)
         body = tokens(tutorial.body)
         for token in body:
             weighted[token] += FIELD_WEIGHTS["body"]
         for token, weight in weighted.items():
             self._postings[token].append((index, weight))
-        document = _Document(
+        return _Document(
             tutorial=tutorial,
             title_tokens=frozenset(tokens(tutorial.title)),
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
-            phrasings=(),
-            phrasing_tokens=(),
+            phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
+            phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
             phrasing_count=math.log1p(len(tutorial.questions)),
+            phrasing_sizes=tuple(map(len, phrasings)),
+            phrasings_with=positions,
         )
-        _set_phrasings(document, phrasings, shared)
-        if len(tutorial.questions) < TAGS_AS_PHRASINGS and tag_phrasings:
-            document.with_tags = replace(document)
-            _set_phrasings(document.with_tags, phrasings + tag_phrasings, shared)
-        return document
 
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
@@ -498,52 +434,31 @@ class Matcher:
 
     def rank(self, measured: Sequence[Measures]) -> list[Candidate]:
         """Candidates best first, each with its probability of being the right tutorial."""
-        model = self.model
-        ordered = sorted(measured, key=lambda m: m.order_score(model), reverse=True)
-        plain = self._inputs(ordered, tagged=False)
-        tagged = (
-            self._inputs(ordered, tagged=True)
-            if any(m.ranking is not None for m in ordered)
-            else None
-        )
-        weights = model.confidence_weights
-        candidates = []
-        for position, (_, inputs, measures) in enumerate(plain):
-            reach = None
-            if tagged is not None and measures.ranking is not None:
-                reach = round(_sigmoid(sum(map(operator.mul, weights, tagged[position][1]))), 4)
-            candidates.append(
-                Candidate(
-                    measures.tutorial,
-                    round(measures.order_score(model), 4),
-                    round(_sigmoid(sum(map(operator.mul, weights, inputs))), 4),
-                    measures.values[_COVERAGE],
-                    measures.values[_FUZZY_SORT] >= 1.0
-                    and measures.values[_PHRASING_COVERAGE] >= 1.0 - ROUNDING,
-                    reach,
-                )
+        weights = self.model.confidence_weights
+        return [
+            Candidate(
+                measures.tutorial,
+                round(score, 4),
+                round(_sigmoid(sum(map(operator.mul, weights, inputs))), 4),
+                measures.values[_COVERAGE],
+                measures.values[_FUZZY_SORT] >= 1.0
+                and measures.values[_PHRASING_COVERAGE] >= 1.0 - ROUNDING,
             )
-        return candidates
+            for score, inputs, measures in self.scored(measured)
+        ]
 
     def scored(
         self, measured: Sequence[Measures]
     ) -> list[tuple[float, tuple[float, ...], Measures]]:
-        """Each candidate's ranking score and confidence inputs, best first (in the order of
-        :meth:`Measures.order_score`)."""
-        model = self.model
-        ordered = sorted(measured, key=lambda m: m.order_score(model), reverse=True)
-        return self._inputs(ordered, tagged=False)
-
-    def _inputs(
-        self, ordered: Sequence[Measures], *, tagged: bool
-    ) -> list[tuple[float, tuple[float, ...], Measures]]:
-        """Each candidate's score and confidence inputs, from its own phrasings or (``tagged``)
-        with its tags as phrasings where it has them."""
-        model = self.model
-        scored = [(m.order_score(model) if tagged else m.rank_score(model), m) for m in ordered]
+        """Each candidate's ranking score and confidence inputs, best first."""
+        scored = sorted(
+            ((m.rank_score(self.model), m) for m in measured),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
         if not scored:
             return []
-        top = max(score for score, _ in scored)
+        top = scored[0][0]
         mass = {m.tutorial.id: math.exp(score - top) for score, m in scored}
         total = sum(mass.values())
         result = []
@@ -558,10 +473,7 @@ class Matcher:
                 0.0,
             )
             share = (mass[measures.tutorial.id] + sum(mass.get(e, 0.0) for e in echoes)) / total
-            read = measures
-            if tagged and measures.ranking is not None:
-                read = replace(measures, values=measures.ranking)
-            result.append((score, confidence_inputs(score, rival, share, read), measures))
+            result.append((score, confidence_inputs(score, rival, share, measures), measures))
         return result
 
     def measure(self, question: str, lang: str = "fr") -> tuple[str, list[Measures]]:
@@ -593,8 +505,8 @@ class Matcher:
                 if token in key_tokens:
                     key += weight
             found = key + BODY_ONLY_CREDIT * body_only
-            share, fuzzy_sort, fuzzy_set, recall = self._phrasing_measures(
-                document, weights, sorted_query, total
+            phrasing_found, phrasing_share, contained = self._phrasing_overlap(
+                document, weights, len(asked)
             )
             title_found = sum(weights[t] for t in document.title_tokens & asked)
             values = (
@@ -602,36 +514,21 @@ class Matcher:
                 math.log1p(bm25[index]),
                 found / total,
                 key / total,
-                share,
-                fuzzy_sort,
-                fuzzy_set,
+                phrasing_share,
+                _closest(sorted_query, document.phrasings, fuzz.ratio),
+                # token_set_ratio is 100 when one phrasing's words contain the other's
+                1.0
+                if contained
+                else _closest(sorted_query, document.phrasings, fuzz.token_set_ratio),
                 self._in_language(document.tutorial, language),
                 title_found / document.title_total if document.title_total else 0.0,
                 min(found / EVIDENCE_FULL, 1.0),
                 body / total,
-                recall,
+                phrasing_found / total,
                 document.phrasing_count,
             )
-            ranking = None
-            if document.with_tags is not None:
-                tagged = self._phrasing_measures(document.with_tags, weights, sorted_query, total)
-                ranking = _with_phrasing_measures(values, tagged)
-            measured.append(Measures(document.tutorial, values, unknown, ranking))
+            measured.append(Measures(document.tutorial, values, unknown))
         return language, measured
-
-    def _phrasing_measures(
-        self, document: _Document, weights: dict[str, float], sorted_query: str, total: float
-    ) -> tuple[float, float, float, float]:
-        """Phrasing coverage, the two fuzzy similarities and phrasing recall (see
-        :data:`FEATURES`) of the question against the document's phrasings."""
-        found, share, contained = self._phrasing_overlap(document, weights, len(weights))
-        return (
-            share,
-            _closest(sorted_query, document.phrasings, fuzz.ratio),
-            # token_set_ratio is 100 when one phrasing's words contain the other's
-            1.0 if contained else _closest(sorted_query, document.phrasings, fuzz.token_set_ratio),
-            found / total,
-        )
 
     @staticmethod
     def _phrasing_overlap(
@@ -701,9 +598,8 @@ class Matcher:
         by_id = {c.tutorial.id: c for c in ranked}
         ordered: list[Candidate] = []
         shown: set[str] = set()
-        relevant = max(c.confidence for c in ranked) >= model.relevant
-        for candidate in ranked if relevant else ():
-            if candidate.offered < model.suggest or candidate.tutorial.id in shown:
+        for candidate in ranked if best.confidence >= model.relevant else ():
+            if candidate.confidence < model.suggest or candidate.tutorial.id in shown:
                 continue
             ordered.append(self._in_asker_language(candidate, by_id, language))
             shown.add(candidate.tutorial.id)
@@ -734,10 +630,5 @@ class Matcher:
         for twin in sorted(self.twins_of(candidate.tutorial.id)):
             other = by_id.get(twin)
             if other is not None and other.tutorial.lang == language:
-                return replace(
-                    other,
-                    score=candidate.score,
-                    confidence=candidate.confidence,
-                    reach=candidate.reach,
-                )
+                return replace(other, score=candidate.score, confidence=candidate.confidence)
         return candidate

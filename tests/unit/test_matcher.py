@@ -149,36 +149,6 @@ def test_a_french_question_finds_a_tutorial_written_only_in_english() -> None:
     assert strong.values[FEATURES.index("coverage")] == pytest.approx(1.0)
 
 
-def test_the_tags_of_a_tutorial_with_few_questions_help_find_it_but_never_answer() -> None:
-    bright = replace(
-        tutorial("bright", "Régler la luminosité", "fr", "L'écran est trop sombre"),
-        tags=("écran pâle", "lumière"),
-    )
-    screenshot = tutorial(
-        "shot",
-        "Faire une capture d'écran",
-        "fr",
-        "Comment photographier mon écran ?",
-        "Garder une image de l'écran",
-        "Capture de l'écran du téléphone",
-        "Enregistrer ce qui est à l'écran",
-        "Prendre une photo de l'écran",
-    )
-    printing = tutorial("print", "Imprimer un document", "fr", "Comment imprimer ?")
-    question = "l'écran de mon téléphone est pâle"
-    untagged = Matcher([replace(bright, tags=()), screenshot, printing])
-    assert untagged.rank(untagged.measure(question)[1])[0].tutorial.id == "shot"
-    matcher = Matcher([bright, screenshot, printing])
-    ranked = matcher.rank(matcher.measure(question)[1])
-    assert ranked[0].tutorial.id == "bright"
-    assert ranked[0].reach is not None
-    assert ranked[0].reach > ranked[0].confidence, "the tag fits better than the question"
-    assert ranked[1].reach is None, "a tutorial with many questions is read as before"
-    result = matcher.match(question, "fr")
-    assert result.answer is None, "a tag alone is not enough to answer outright"
-    assert result.suggestions[0].tutorial.id == "bright"
-
-
 def test_ranking_prefers_the_tutorial_whose_phrasing_fits() -> None:
     matcher = Matcher(
         [
