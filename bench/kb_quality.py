@@ -9,6 +9,7 @@
     python bench/kb_quality.py --set blind3-a       # a third blind set, half for study
     python bench/kb_quality.py --set blind3-b       # its other half, kept for a final check
     python bench/kb_quality.py --set blind4         # a fourth blind set, with thin tutorials
+    python bench/kb_quality.py --set blind5         # a fifth, with English-only tutorials too
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
     python bench/kb_quality.py --set heldout --only-in en  # bilingual topics kept in English only
@@ -27,7 +28,10 @@ more unseen tutorials of three alternate questions each in ``bench/data/kb_blind
 split in halves by style after one run of the whole; the same rule holds. ``blind4`` is a
 fourth set written the same way (200 questions, 60 to decline, 70 about ten unseen tutorials
 written as in haste: three with no alternate question, three with one, two with two, two with
-three, in ``bench/data/kb_blind4_tutorials``); it has been run, not studied.
+three, in ``bench/data/kb_blind4_tutorials``); it has been run, not studied. ``blind5`` is a
+fifth, written the same way (200 questions, 60 to decline, 70 about ten unseen tutorials written
+in haste, three of them in English only, in ``bench/data/kb_blind5_tutorials``); the same
+rule holds.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
@@ -81,6 +85,7 @@ SETS = {
     "blind3-a": DATA / "kb_blind3_a.csv",
     "blind3-b": DATA / "kb_blind3_b.csv",
     "blind4": DATA / "kb_blind4.csv",
+    "blind5": DATA / "kb_blind5.csv",
 }
 EXTRA_TUTORIALS = {
     "fresh-a": DATA / "kb_fresh_tutorials",
@@ -90,6 +95,7 @@ EXTRA_TUTORIALS = {
     "blind3-a": DATA / "kb_blind3_tutorials",
     "blind3-b": DATA / "kb_blind3_tutorials",
     "blind4": DATA / "kb_blind4_tutorials",
+    "blind5": DATA / "kb_blind5_tutorials",
 }
 DEFAULT_KB = ROOT / "knowledge" / "tutorials"
 
