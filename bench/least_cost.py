@@ -28,13 +28,13 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
-from sqlalchemy import ClauseElement, bindparam, insert
+from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import Dialect, make_url
 
-from storage.db import POSTGRES_SETTINGS
-from storage.models import KbQuestion
+from storage.db import POSTGRES_SETTINGS, SQLITE_PRAGMAS
+from storage.kb_questions import _RECORD
 from storage.volunteers import _ARRIVAL
 
 QUESTION_COLUMNS = (
@@ -49,8 +49,7 @@ QUESTION_COLUMNS = (
     "wants_human",
     "created_at",
 )
-RECORDED = insert(KbQuestion.__table__).values({c: bindparam(c) for c in QUESTION_COLUMNS})
-"""A question's record, as the core inserts it."""
+"""The columns the core gives when it records a question (its ``_RECORD`` statement)."""
 QUESTION = "comment envoyer une piece jointe"
 _ARRIVAL_COLUMNS = [c.name for c in _ARRIVAL.selected_columns]
 PERSON = _ARRIVAL_COLUMNS.index("id")
@@ -73,9 +72,12 @@ class StorageCost:
     measured for comparison: Entraide does not use it)."""
 
 
-def positional(statement: ClauseElement, dialect: Dialect) -> tuple[str, list[str]]:
-    """The statement's SQL for ``dialect`` and the names of its parameters, in order."""
-    compiled = statement.compile(dialect=dialect)
+def positional(
+    statement: ClauseElement, dialect: Dialect, columns: Sequence[str] | None = None
+) -> tuple[str, list[str]]:
+    """The statement's SQL for ``dialect`` and the names of its parameters, in order
+    (``columns``: those an insert is given)."""
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
     return compiled.string, list(compiled.positiontup or ())
 
 
@@ -114,10 +116,9 @@ async def _sqlite(url: str, users: Sequence[str], synchronous: str) -> StorageCo
     assert path, url
     dialect = aiosqlite_dialect()
     arrival, arrival_order = positional(_ARRIVAL, dialect)
-    record, record_order = positional(RECORDED, dialect)
+    record, record_order = positional(_RECORD, dialect, QUESTION_COLUMNS)
     async with aiosqlite.connect(path, isolation_level=None) as connection:
-        pragmas = ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000")
-        for pragma in (*pragmas, f"synchronous={synchronous}"):
+        for pragma in (*SQLITE_PRAGMAS, f"synchronous={synchronous}"):
             await connection.execute_fetchall(f"PRAGMA {pragma}")
         cpu, started = time.process_time(), time.perf_counter()
         for user in users:
@@ -138,7 +139,7 @@ async def _postgres(url: str, users: Sequence[str]) -> StorageCost:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     dialect = asyncpg_dialect()
     arrival_sql, arrival_order = positional(_ARRIVAL, dialect)
-    record_sql, record_order = positional(RECORDED, dialect)
+    record_sql, record_order = positional(_RECORD, dialect, QUESTION_COLUMNS)
     connection = await asyncpg.connect(dsn, server_settings=POSTGRES_SETTINGS)
     try:
         arrival = await connection.prepare(arrival_sql)

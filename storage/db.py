@@ -55,6 +55,11 @@ SQLITE_WRITE_WAIT = 30.0
 """Seconds a SQLite writer waits, by default, for this process's other writers."""
 
 
+SQLITE_PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000")
+"""Set on every SQLite connection: foreign keys enforced, readers beside the writer (WAL), and
+a writer of another process waited for rather than failed at once."""
+
+
 POSTGRES_SETTINGS = {"random_page_cost": "1.1"}
 """Set on every PostgreSQL connection. The data a chat needs is small and stays in memory,
 where reading an index page out of order costs about what a page in order does (the default,
@@ -406,9 +411,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
