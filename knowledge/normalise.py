@@ -61,6 +61,10 @@ MIN_CORRECTED = 4
 cutoff below, a four-letter word is only corrected for a letter left out (``pase`` →
 ``passe``), never for one changed."""
 CORRECTION_CUTOFF = 85
+AGAIN = ("re", "r")
+"""French prefixes of a thing done again (``renvoyer``, ``rajouter``)."""
+TIED_CHOICES = 5
+"""Known words equally close to a typo that are weighed as its correction."""
 CORRECTION_CACHE_LIMIT = 50_000
 ELIDED = frozenset("cdjlmnst")
 """Letters French elides before a vowel: ``lasso`` is ``l'asso`` typed without its apostrophe
@@ -92,6 +96,23 @@ _SOUNDS = tuple(
         (r"(?<=...)(er|ez|et|es|e|s|x)$", ""),
     )
 )
+
+
+def plausible_typo(typed: str, known: str) -> bool:
+    """Whether ``typed`` could be ``known`` mistyped. A word that holds another whole, with
+    letters added in front or two more at the end, is a word of its own, not a slip:
+    ``immobile`` is not ``mobile``, ``debloquer`` not ``bloquer``, ``demission`` not
+    ``mission``. An elided letter typed without its apostrophe (``jrajoute``) and the prefix of
+    a thing done again (``rajouter`` is ``ajouter``) are not such letters."""
+    if typed[0] != known[0] and typed[0] in ELIDED and typed[1:2] in (known[:1], "r"):
+        typed = typed[1:]
+    for again in AGAIN:
+        if typed[0] != known[0] and typed.startswith(again) and typed[len(again) :][:1] == known[0]:
+            typed = typed[len(again) :]
+            break
+    if known in typed:
+        return typed.startswith(known) and len(typed) - len(known) < 2
+    return True
 
 
 def fold(text: str) -> str:
@@ -233,9 +254,15 @@ class Normaliser:
         if cached is not None:
             return cached
         cutoff = CORRECTION_CUTOFF
-        found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        closest = process.extract(
+            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=TIED_CHOICES
+        )
+        # Only the closest words are weighed, and only when none of them is implausible: a
+        # farther or equally close other word is not a better guess.
+        tied = [known for known, similarity, _ in closest if similarity == closest[0][1]]
+        found = tied[0] if tied and all(plausible_typo(word, k) for k in tied) else None
         if found:
-            corrected = SMS_FORMS.get(found[0], found[0])
+            corrected = SMS_FORMS.get(found, found)
         else:
             key = sound(word)
             alike = self._by_sound.get(key) if len(key) >= MIN_SOUND else None

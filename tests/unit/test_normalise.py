@@ -142,6 +142,25 @@ def test_a_four_letter_word_is_corrected_for_a_letter_left_out_only() -> None:
     assert n.tokens("pote", correct=True) == n.tokens("pote")
 
 
+def test_a_word_holding_a_known_word_is_not_corrected_into_it() -> None:
+    n = Normaliser()
+    n.learn(["Bloquer un numéro", "Une mission de bénévolat", "Ajouter un membre"])
+    # a prefix makes another word, often the opposite: left alone
+    for word in ("debloquer", "immobile", "demission"):
+        assert n.tokens(word, correct=True) == n.tokens(word)
+    # the same thing done again, or a letter slipped at the end, is still the known word
+    assert n.tokens("rajouter", correct=True) == n.tokens("ajouter")
+    assert n.tokens("bloquerr", correct=True) == n.tokens("bloquer")
+
+
+def test_stolen_means_theft_in_both_languages_and_hacking_for_an_account() -> None:
+    n = Normaliser()
+    assert n.tokens("stolen") == n.tokens("volé")
+    assert n.tokens("my phone was stolen") == n.tokens("mon téléphone a été volé")
+    assert "pirate" in n.tokens("my account was stolen")
+    assert "pirate" in n.tokens("on m'a volé mon compte")
+
+
 def test_words_spelled_as_they_sound_are_corrected() -> None:
     n = Normaliser()
     n.learn(["Appeler au téléphone", "Une discussion de groupe"])
