@@ -19,11 +19,15 @@ from knowledge.lexicon import (
     CONCEPTS,
     ENGLISH_MARKERS,
     FRENCH_MARKERS,
+    IRREGULAR_VERBS,
     NEGATIONS,
+    NOT_VERB_FORMS,
     PHRASES,
     SMS_FORMS,
     STOP_WORDS,
     TRANSLATIONS,
+    VERBS_LIKE_FINIR,
+    VERBS_LIKE_RENDRE,
 )
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
@@ -96,6 +100,31 @@ _SOUNDS = tuple(
         (r"(?<=...)(er|ez|et|es|e|s|x)$", ""),
     )
 )
+
+
+LIKE_FINIR = (
+    *("ir", "i", "is", "it", "ie", "ies", "isse", "isses", "issons", "issez", "issent"),
+    *("issait", "issais", "issaient", "issant", "irai", "ira", "irez", "iront", "irait"),
+)
+LIKE_RENDRE = (
+    *("re", "s", "", "ons", "ez", "ent", "u", "ue", "us", "ues", "e", "es"),
+    *("ait", "ais", "aient", "ant", "rai", "ra", "rez", "ront", "rait"),
+)
+"""Endings of the two regular families of verbs the light stemmer cannot bring together
+(``remplir``, ``rempli``, ``remplissez``; ``répondre``, ``réponds``, ``répondu``)."""
+
+
+def verb_forms() -> dict[str, str]:
+    """Each conjugated form of the lexicon's verbs (folded), with its infinitive."""
+    forms: dict[str, str] = {}
+    for verbs, endings in ((VERBS_LIKE_FINIR, LIKE_FINIR), (VERBS_LIKE_RENDRE, LIKE_RENDRE)):
+        for verb in verbs:
+            for ending in endings:
+                forms.setdefault(verb[:-2] + ending, verb)
+    for verb, own in IRREGULAR_VERBS.items():
+        for form in (verb, *own):
+            forms.setdefault(form, verb)
+    return {form: verb for form, verb in forms.items() if form not in NOT_VERB_FORMS}
 
 
 def plausible_typo(typed: str, known: str) -> bool:
@@ -208,6 +237,12 @@ class Normaliser:
             self._concept_of.setdefault(stem(english), self._concept_of.get(target, target))
         self._known: set[str] = set(STOP_WORDS) | set(SMS_FORMS) | set(COMMON_WORDS)
         self._known.update(TRANSLATIONS)
+        # A verb's forms share its token, unless the lexicon already gives a form a meaning.
+        self._verb_token: dict[str, str] = {}
+        for form, verb in verb_forms().items():
+            self._known.add(form)
+            if form not in STOP_WORDS and stem(form) not in self._concept_of:
+                self._verb_token[form] = self._concept_of.get(stem(verb), stem(verb))
         for text in (*SMS_FORMS.values(), *PHRASES, *PHRASES.values()):
             self._known.update(text.split())
         for words in CONCEPTS.values():
@@ -288,5 +323,6 @@ class Normaliser:
             if word in STOP_WORDS or len(word) < 2:
                 continue
             stemmed = stem(word)
-            result.append(self._concept_of.get(stemmed, stemmed))
+            token = self._concept_of.get(stemmed)
+            result.append(token or self._verb_token.get(word, stemmed))
         return result

@@ -103,6 +103,32 @@ def test_english_function_words_carry_no_topic(normaliser: Normaliser) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("remplissez", "j'ai rempli"),
+        ("choisir", "je choisis"),
+        ("répondre", "il a répondu"),
+        ("attends", "attendre"),
+        ("prenez", "pris"),
+        ("tiens", "tenu"),
+        ("je connais", "connaître"),
+        ("transmettez", "transmis"),
+    ],
+)
+def test_a_verb_s_forms_share_one_token(a: str, b: str) -> None:
+    n = Normaliser()
+    assert n.tokens(a) == n.tokens(b)
+
+
+def test_verb_forms_give_way_to_other_words_and_to_the_lexicon() -> None:
+    n = Normaliser()
+    assert n.tokens("la partie") != n.tokens("partir")
+    assert n.tokens("une prise") != n.tokens("prendre")
+    # the lexicon already reads "perdu" as lost, not as a form of "perdre"
+    assert n.tokens("perdu") == n.tokens("oublié")
+
+
 def test_negations_are_kept(normaliser: Normaliser) -> None:
     assert "pas" in normaliser.tokens("je ne reçois pas mes mails")
     assert "not" in normaliser.tokens("my camera does not work")
