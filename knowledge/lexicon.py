@@ -4068,6 +4068,19 @@ IRREGULAR_VERBS: dict[str, tuple[str, ...]] = {
     "permettre": ("permets", "permet", "permettez", "permettent", "permis", "permise"),
     "promettre": ("promets", "promet", "promettez", "promis", "promise"),
     "admettre": ("admets", "admet", "admis", "admise"),
+    "prevoir": ("prevois", "prevoit", "prevoyez", "prevu", "prevue", "prevus", "prevues"),
+    "decrire": ("decris", "decrit", "decrivez", "decrite", "decrivait"),
+    "resoudre": ("resous", "resout", "resolvez", "resolu", "resolue", "resolvait"),
+    "accueillir": (
+        "accueille",
+        "accueillez",
+        "accueillent",
+        "accueilli",
+        "accueillie",
+        "accueillait",
+    ),
+    "interdire": ("interdis", "interdit", "interdite", "interdisez"),
+    "plaindre": ("plains", "plaint", "plaignez", "plaignent", "plaignait"),
 }
 """Other verbs, with the forms volunteers write most (``je reçois`` and ``j'écris`` are in
 :data:`CONCEPTS`)."""
