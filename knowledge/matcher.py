@@ -148,7 +148,7 @@ DEFAULT_MODEL = Model(
     ),
     answer=0.93,
     suggest=0.02,
-    relevant=0.17,
+    relevant=0.105,
 )
 
 
