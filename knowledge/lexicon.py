@@ -3975,99 +3975,48 @@ VERBS_LIKE_RENDRE: tuple[str, ...] = (
 )
 """Verbs conjugated like ``rendre`` (``je réponds``, ``il attend``, ``perdu``)."""
 
+VERBS_LIKE_CONDUIRE: tuple[str, ...] = (
+    "conduire",
+    "construire",
+    "detruire",
+    "introduire",
+    "produire",
+    "reduire",
+    "traduire",
+)
+"""Verbs conjugated like ``conduire`` (``je traduis``, ``réduisez``, ``construit``)."""
+
+VERBS_LIKE_CONNAITRE: tuple[str, ...] = ("apparaitre", "connaitre", "disparaitre")
+"""Verbs conjugated like ``connaître`` (``je connais``, ``il apparaît``, ``disparu``)."""
+
+VERBS_LIKE_PEINDRE: tuple[str, ...] = ("atteindre", "plaindre")
+"""Verbs conjugated like ``peindre`` (``j'atteins``, ``plaignez``, ``atteint``)."""
+
+VERBS_LIKE_COUVRIR: tuple[str, ...] = ("couvrir", "decouvrir", "offrir", "souffrir")
+"""Verbs conjugated like ``couvrir`` (``je découvre``, ``offert``)."""
+
 IRREGULAR_VERBS: dict[str, tuple[str, ...]] = {
-    "prendre": ("prends", "prend", "prenons", "prenez", "prennent", "pris", "prenait", "prenant"),
-    "comprendre": (
-        "comprends",
-        "comprend",
-        "comprenons",
-        "comprenez",
-        "comprennent",
-        "compris",
-        "comprise",
-        "comprenait",
+    "prendre": (
+        "prends",
+        "prend",
+        "prenons",
+        "prenez",
+        "prennent",
+        "pris",
+        "prise",
+        "prenait",
+        "prenant",
     ),
-    "apprendre": ("apprends", "apprend", "apprenez", "apprennent", "appris", "apprise"),
-    "reprendre": ("reprends", "reprend", "reprenez", "reprennent", "repris", "reprise"),
-    "tenir": ("tiens", "tient", "tenons", "tenez", "tiennent", "tenu", "tenait", "tenant"),
-    "obtenir": ("obtiens", "obtient", "obtenez", "obtiennent", "obtenu", "obtenue", "obtenait"),
-    "retenir": ("retiens", "retient", "retenez", "retiennent", "retenu", "retenue"),
-    "soutenir": ("soutiens", "soutient", "soutenez", "soutiennent", "soutenu", "soutenue"),
-    "contenir": ("contient", "contiennent", "contenu", "contenue", "contenait"),
+    "tenir": ("tiens", "tient", "tenons", "tenez", "tiennent", "tenu", "tenue", "tenait", "tenant"),
     "venir": ("viens", "vient", "venons", "venez", "viennent", "venu", "venue", "venait"),
-    "revenir": ("reviens", "revient", "revenez", "reviennent", "revenu", "revenue", "revenait"),
-    "devenir": ("deviens", "devient", "devenez", "deviennent", "devenu", "devenue", "devenait"),
-    "prevenir": (
-        "previens",
-        "previent",
-        "prevenez",
-        "previennent",
-        "prevenu",
-        "prevenue",
-        "prevenait",
-    ),
+    "mettre": ("mets", "met", "mettez", "mettent", "mis", "mise", "mettait"),
+    "lire": ("lis", "lit", "lisons", "lisez", "lisent", "lu", "lue", "lus", "lisait", "lisant"),
     "partir": ("pars", "partons", "partez", "partent", "parti", "partis", "partait"),
     "sortir": ("sors", "sortons", "sortez", "sortent", "sorti", "sortis", "sortait"),
     "servir": ("sers", "sert", "servons", "servez", "servent", "servi", "servie", "servait"),
     "dormir": ("dors", "dort", "dormez", "dorment", "dormi", "dormait"),
-    "offrir": ("offrons", "offrez", "offrent", "offert", "offerte", "offrait"),
-    "couvrir": ("couvre", "couvrez", "couvrent", "couvert", "couverte"),
-    "decouvrir": ("decouvre", "decouvrez", "decouvrent", "decouvert", "decouverte"),
-    "souffrir": ("souffre", "souffrez", "souffrent", "souffert"),
-    "lire": ("lis", "lisons", "lisez", "lisent", "lu", "lue", "lus", "lisait", "lisant"),
-    "relire": ("relis", "relit", "relisez", "relisent", "relu", "relue", "relisait"),
-    "conduire": ("conduis", "conduit", "conduisez", "conduisent", "conduisait"),
-    "construire": ("construis", "construit", "construisez", "construite", "construisait"),
-    "detruire": ("detruis", "detruit", "detruisez", "detruite", "detruisait"),
-    "produire": ("produis", "produit", "produisez", "produisent", "produite", "produisait"),
-    "traduire": ("traduis", "traduit", "traduisez", "traduisent", "traduite", "traduisait"),
-    "reduire": ("reduis", "reduit", "reduisez", "reduisent", "reduite", "reduisait"),
-    "introduire": ("introduis", "introduit", "introduisez", "introduite"),
-    "connaitre": (
-        "connais",
-        "connait",
-        "connaissons",
-        "connaissez",
-        "connaissent",
-        "connu",
-        "connue",
-        "connaissait",
-    ),
-    "reconnaitre": (
-        "reconnais",
-        "reconnait",
-        "reconnaissez",
-        "reconnaissent",
-        "reconnu",
-        "reconnue",
-        "reconnaissait",
-    ),
-    "apparaitre": ("apparais", "apparait", "apparaissent", "apparu", "apparue", "apparaissait"),
-    "disparaitre": (
-        "disparais",
-        "disparait",
-        "disparaissent",
-        "disparu",
-        "disparue",
-        "disparus",
-        "disparaissait",
-    ),
-    "atteindre": ("atteins", "atteint", "atteignez", "atteignent", "atteinte"),
     "croire": ("crois", "croit", "croyons", "croyez", "croient", "croyait"),
     "suivre": ("suit", "suivons", "suivez", "suivent", "suivi", "suivie", "suivait"),
-    "transmettre": (
-        "transmets",
-        "transmet",
-        "transmettez",
-        "transmettent",
-        "transmis",
-        "transmise",
-        "transmettait",
-    ),
-    "remettre": ("remets", "remet", "remettez", "remettent", "remis", "remise", "remettait"),
-    "permettre": ("permets", "permet", "permettez", "permettent", "permis", "permise"),
-    "promettre": ("promets", "promet", "promettez", "promis", "promise"),
-    "admettre": ("admets", "admet", "admis", "admise"),
     "prevoir": ("prevois", "prevoit", "prevoyez", "prevu", "prevue", "prevus", "prevues"),
     "decrire": ("decris", "decrit", "decrivez", "decrite", "decrivait"),
     "resoudre": ("resous", "resout", "resolvez", "resolu", "resolue", "resolvait"),
@@ -4080,10 +4029,20 @@ IRREGULAR_VERBS: dict[str, tuple[str, ...]] = {
         "accueillait",
     ),
     "interdire": ("interdis", "interdit", "interdite", "interdisez"),
-    "plaindre": ("plains", "plaint", "plaignez", "plaignent", "plaignait"),
 }
 """Other verbs, with the forms volunteers write most (``je reçois`` and ``j'écris`` are in
 :data:`CONCEPTS`)."""
+
+VERB_PREFIXES: dict[str, tuple[str, ...]] = {
+    "prendre": ("ap", "com", "re"),
+    "tenir": ("con", "ob", "re", "sou"),
+    "venir": ("de", "pre", "re"),
+    "mettre": ("ad", "per", "pro", "re", "trans"),
+    "lire": ("re",),
+    "connaitre": ("re",),
+}
+"""Verbs made of another and a prefix, conjugated like it (``comprendre``, ``obtenir``,
+``transmettre``)."""
 
 NOT_VERB_FORMS: frozenset[str] = frozenset(
     {

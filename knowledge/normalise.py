@@ -26,7 +26,12 @@ from knowledge.lexicon import (
     SMS_FORMS,
     STOP_WORDS,
     TRANSLATIONS,
+    VERB_PREFIXES,
+    VERBS_LIKE_CONDUIRE,
+    VERBS_LIKE_CONNAITRE,
+    VERBS_LIKE_COUVRIR,
     VERBS_LIKE_FINIR,
+    VERBS_LIKE_PEINDRE,
     VERBS_LIKE_RENDRE,
 )
 
@@ -102,26 +107,50 @@ _SOUNDS = tuple(
 )
 
 
-LIKE_FINIR = (
-    *("ir", "i", "is", "it", "ie", "ies", "isse", "isses", "issons", "issez", "issent"),
-    *("issait", "issais", "issaient", "issant", "irai", "ira", "irez", "iront", "irait"),
-)
-LIKE_RENDRE = (
-    *("re", "s", "", "ons", "ez", "ent", "u", "ue", "us", "ues", "e", "es"),
-    *("ait", "ais", "aient", "ant", "rai", "ra", "rez", "ront", "rait"),
-)
-"""Endings of the two regular families of verbs the light stemmer cannot bring together
-(``remplir``, ``rempli``, ``remplissez``; ``répondre``, ``réponds``, ``répondu``)."""
+ENDINGS = {
+    "finir": (
+        *("ir", "i", "is", "it", "ie", "ies", "isse", "isses", "issons", "issez", "issent"),
+        *("issait", "issais", "issaient", "issant", "irai", "ira", "irez", "iront", "irait"),
+    ),
+    "rendre": (
+        *("re", "s", "", "ons", "ez", "ent", "u", "ue", "us", "ues", "e", "es"),
+        *("ait", "ais", "aient", "ant", "rai", "ra", "rez", "ront", "rait"),
+    ),
+    "conduire": ("re", "s", "t", "sons", "sez", "sent", "te", "tes", "ts", "sait", "sant"),
+    "connaitre": (
+        *("aitre", "ais", "ait", "aissons", "aissez", "aissent", "aissait"),
+        *("u", "ue", "us", "ues"),
+    ),
+    "peindre": ("ndre", "ns", "nt", "gnez", "gnent", "gnait", "nte", "ntes"),
+    "couvrir": ("rir", "re", "res", "rons", "rez", "rent", "rait", "rant", "ert", "erte", "erts"),
+}
+"""Endings of the verb families the light stemmer cannot bring together, after the root (the
+infinitive without as many letters as its model's first ending has): ``remplir``, ``rempli``,
+``remplissez``; ``répondre``, ``réponds``, ``répondu``; ``traduis``; ``connais``; ``atteins``;
+``offert``."""
+FAMILIES = {
+    "finir": VERBS_LIKE_FINIR,
+    "rendre": VERBS_LIKE_RENDRE,
+    "conduire": VERBS_LIKE_CONDUIRE,
+    "connaitre": VERBS_LIKE_CONNAITRE,
+    "peindre": VERBS_LIKE_PEINDRE,
+    "couvrir": VERBS_LIKE_COUVRIR,
+}
 
 
 def verb_forms() -> dict[str, str]:
     """Each conjugated form of the lexicon's verbs (folded), with its infinitive."""
-    forms: dict[str, str] = {}
-    for verbs, endings in ((VERBS_LIKE_FINIR, LIKE_FINIR), (VERBS_LIKE_RENDRE, LIKE_RENDRE)):
+    conjugated: dict[str, tuple[str, ...]] = dict(IRREGULAR_VERBS)
+    for model, verbs in FAMILIES.items():
+        endings = ENDINGS[model]
         for verb in verbs:
-            for ending in endings:
-                forms.setdefault(verb[:-2] + ending, verb)
-    for verb, own in IRREGULAR_VERBS.items():
+            root = verb[: -len(endings[0])]
+            conjugated[verb] = tuple(root + ending for ending in endings)
+    for verb, prefixes in VERB_PREFIXES.items():
+        for prefix in prefixes:
+            conjugated[prefix + verb] = tuple(prefix + form for form in conjugated[verb])
+    forms: dict[str, str] = {}
+    for verb, own in conjugated.items():
         for form in (verb, *own):
             forms.setdefault(form, verb)
     return {form: verb for form, verb in forms.items() if form not in NOT_VERB_FORMS}
