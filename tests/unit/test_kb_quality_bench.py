@@ -1,4 +1,5 @@
-"""``bench/kb_quality.py --only-in``: a base where bilingual topics exist in one language."""
+"""``bench/kb_quality.py``: a base where bilingual topics exist in one language, a mixed base,
+and the figures by target."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from knowledge.loader import Tutorial
+from knowledge.matcher import Candidate, MatchResult
 from tests.factories import a_tutorial
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -44,3 +47,22 @@ def test_mixed_cuts_every_other_tutorial_in_id_order() -> None:
     base = [a_tutorial(name, questions=["Une ?", "Deux ?", "Trois ?"]) for name in "dcba"]
     cut = {t.id: len(t.questions) for t in kb_quality.mixed(base, 1)}
     assert cut == {"a": 3, "b": 1, "c": 3, "d": 1}
+
+
+def test_by_target_splits_bundled_and_unseen_questions_and_counts_alternate_questions() -> None:
+    wifi, new = a_tutorial("wifi"), a_tutorial("new", questions=["Une ?"])
+    rows = [
+        kb_quality.Row("wifi", "wifi", "fr", "paraphrase"),
+        kb_quality.Row("nouveau", "new", "fr", "paraphrase"),
+        kb_quality.Row("nouveau encore", "new", "fr", "paraphrase"),
+        kb_quality.Row("recette des crêpes", "", "fr", "offtopic"),
+    ]
+
+    def first(tutorial: Tutorial) -> MatchResult:
+        return MatchResult(None, (Candidate(tutorial, 1.0, 0.5, 1.0),), "fr")
+
+    results = [first(wifi), first(new), first(wifi), MatchResult(None, (), "fr")]
+    line = kb_quality.by_target(rows, results, {"new"}, [wifi, new])
+    assert "bundled (1) top1=1.000" in line
+    assert "unseen (2) top1=0.500 recall_at_3=0.500" in line
+    assert line.endswith("unseen by alternate questions: 1: 0.500 (2)")
