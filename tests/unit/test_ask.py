@@ -152,7 +152,7 @@ async def test_broken_file_is_skipped_and_reload_picks_up_changes(
     app_with_own_kb: tuple[App, Path],
 ) -> None:
     app, kb = app_with_own_kb
-    assert app.services.knowledge.size == 68
+    assert app.services.knowledge.size == 70
     (kb / "fr" / "loto.md").write_text(
         "---\nid: loto\ntitle: Organiser un loto associatif\nlang: fr\n"
         "questions:\n  - Comment organiser un loto pour l'association ?\n---\n"
@@ -163,7 +163,7 @@ async def test_broken_file_is_skipped_and_reload_picks_up_changes(
     await make_coordinator(app, coordinator)
     await coordinator.send("/kb")
     await coordinator.press("Recharger")
-    assert "Tutoriels rechargés : 69 disponibles." in coordinator.text
+    assert "Tutoriels rechargés : 71 disponibles." in coordinator.text
     assert "fr/broken.md : broken YAML front matter" in coordinator.text
     await coordinator.send("comment organiser un loto pour l'association")
     assert coordinator.text.startswith("Organiser un loto associatif")

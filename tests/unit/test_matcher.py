@@ -70,6 +70,12 @@ def test_clear_questions_are_answered(bundled: Matcher, question: str, expected:
         ("mon téléphone me dit qu'il n'y a plus de place pour les photos", "phone-storage-full"),
         ("comment photographier ce qu'il y a sur l'écran de mon ordinateur", "computer-screenshot"),
         ("how do I get the minutes on paper from my laptop", "print-document"),
+        # filling a form in is not making one
+        (
+            "j'ai rempli le formulaire mais je ne sais pas où cliquer pour l'envoyer",
+            "online-form-fill",
+        ),
+        ("comment faire un formulaire d'inscription pour le repas", "online-form"),
     ],
 )
 def test_everyday_wording_finds_the_tutorial(
