@@ -87,7 +87,7 @@ async def test_an_unanswered_question_is_taken_by_a_mentor_on_another_platform(
     inboxes, _, tom, lea = await two_mentors(app)
 
     marie = person(app, Platform.TELEGRAM, "100", "Marie")
-    await marie.send("quelle est la recette du gâteau basque de ma grand-mère")
+    await marie.send("quelle est la recette du gâteau basque de ma tante")
     await marie.press("Parler à une personne")
     assert "C'est transmis aux référents" in marie.text
 
