@@ -1531,6 +1531,28 @@ PHRASES: dict[str, str] = {
     "logiciel de mots de passe": "gestionnaire motdepasse",
     "logiciel de mot de passe": "gestionnaire motdepasse",
     "password software": "gestionnaire motdepasse",
+    # family words made of two: "grand" and "petit" in them are not sizes
+    "grand mere": "grandmere",
+    "grands meres": "grandmere",
+    "grand pere": "grandpere",
+    "grands peres": "grandpere",
+    "grands parents": "grandsparents",
+    "grand parents": "grandsparents",
+    "arriere grand mere": "grandmere",
+    "arriere grand pere": "grandpere",
+    "petite fille": "petitefille",
+    "petites filles": "petitefille",
+    "petit fils": "petitfils",
+    "petits fils": "petitfils",
+    "petits enfants": "petitsenfants",
+    "petit enfant": "petitsenfants",
+    "belle mere": "bellemere",
+    "beau pere": "beaupere",
+    "belle fille": "bellefille",
+    "beau fils": "beaufils",
+    "beau frere": "beaufrere",
+    "belle soeur": "bellesoeur",
+    "beaux parents": "beauxparents",
 }
 
 STOP_WORDS: frozenset[str] = frozenset(

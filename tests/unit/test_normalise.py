@@ -125,6 +125,14 @@ def test_a_verb_s_forms_share_one_token(a: str, b: str) -> None:
     assert n.tokens(a) == n.tokens(b)
 
 
+def test_family_words_made_of_two_are_not_sizes() -> None:
+    n = Normaliser()
+    assert "grand" not in n.tokens("la recette de ma grand-mère")
+    assert "petit" not in n.tokens("ma petite-fille a joué avec mon téléphone")
+    assert n.tokens("my grandson") == n.tokens("mon petit-fils")
+    assert set(n.tokens("le texte est trop petit")) == set(n.tokens("agrandir le texte"))
+
+
 def test_verb_forms_give_way_to_other_words_and_to_the_lexicon() -> None:
     n = Normaliser()
     assert n.tokens("la partie") != n.tokens("partir")
