@@ -1531,6 +1531,12 @@ PHRASES: dict[str, str] = {
     "logiciel de mots de passe": "gestionnaire motdepasse",
     "logiciel de mot de passe": "gestionnaire motdepasse",
     "password software": "gestionnaire motdepasse",
+    # papers and rules of daily life that share a word with digital things; a router is
+    # read as its French name, so that a road ("route") is not one
+    "router": "routeur",
+    "routers": "routeur",
+    "code de la route": "codedelaroute",
+    "carte grise": "cartegrise",
     # family words made of two: "grand" and "petit" in them are not sizes
     "grand mere": "grandmere",
     "grands meres": "grandmere",
@@ -2483,7 +2489,6 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "connexion",
         "hotspot",
         "routeur",
-        "router",
         "wireless",
         "modem",
         "wlan",
@@ -3555,6 +3560,8 @@ COMMON_WORDS: frozenset[str] = frozenset(
         "riz",
         "robe",
         "rouge",
+        "route",
+        "routes",
         "rue",
         "sac",
         "saison",

@@ -133,6 +133,14 @@ def test_family_words_made_of_two_are_not_sizes() -> None:
     assert set(n.tokens("le texte est trop petit")) == set(n.tokens("agrandir le texte"))
 
 
+def test_a_road_is_not_a_router() -> None:
+    n = Normaliser()
+    n.learn(["Redémarrer le routeur (la box)"])
+    assert n.tokens("router") == n.tokens("routeur")
+    for text in ("une route", "un mot de passe qui tient la route", "le code de la route"):
+        assert not set(n.tokens(text, correct=True)) & set(n.tokens("routeur"))
+
+
 def test_verb_forms_give_way_to_other_words_and_to_the_lexicon() -> None:
     n = Normaliser()
     assert n.tokens("la partie") != n.tokens("partir")
