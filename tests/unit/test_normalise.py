@@ -141,6 +141,21 @@ def test_a_road_is_not_a_router() -> None:
         assert not set(n.tokens(text, correct=True)) & set(n.tokens("routeur"))
 
 
+@pytest.mark.parametrize(
+    ("everyday", "digital"),
+    [
+        ("mes données", "faire un don"),
+        ("le club de foot", "le pied de page"),
+        ("former les bénévoles", "un formulaire"),
+        ("assister à la réunion", "un assistant"),
+        ("la charte de l'association", "un graphique"),
+    ],
+)
+def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
+    n = Normaliser()
+    assert not set(n.tokens(everyday)) & set(n.tokens(digital))
+
+
 def test_verb_forms_give_way_to_other_words_and_to_the_lexicon() -> None:
     n = Normaliser()
     assert n.tokens("la partie") != n.tokens("partir")
