@@ -243,15 +243,15 @@ def main() -> int:
         metavar="N",
         help="keep only each tutorial's first N alternate questions (a base written in haste)",
     )
-    base = parser.add_mutually_exclusive_group()
-    base.add_argument(
+    reshaped = parser.add_mutually_exclusive_group()
+    reshaped.add_argument(
         "--only-in",
         choices=("fr", "en"),
         metavar="LANG",
         help="tutorials written in both languages keep only their LANG version: questions"
         " about them in the other language must find it",
     )
-    base.add_argument(
+    reshaped.add_argument(
         "--mixed",
         type=int,
         metavar="N",
