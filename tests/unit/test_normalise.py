@@ -149,6 +149,11 @@ def test_a_road_is_not_a_router() -> None:
         ("former les bénévoles", "un formulaire"),
         ("assister à la réunion", "un assistant"),
         ("la charte de l'association", "un graphique"),
+        ("taper les accents", "l'accès au document"),
+        ("ma fille", "fill in a form"),
+        ("un reçu fiscal", "recevoir un e-mail"),
+        ("mes contacts", "contacter un bénévole"),
+        ("mon espace adhérent", "l'espace de stockage"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -250,6 +255,11 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("I need it on paper", "imprimer"),
         ("out of office", "absence"),
         ("mon ordinateur portable", "ordinateur"),
+        ("la photo est à l'envers", "pivoter"),
+        ("the picture is upside down", "pivoter"),
+        ("l'écran ne bouge plus", "planter"),
+        ("the screen went black", "noir"),
+        ("fill in the form", "remplir"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
