@@ -148,7 +148,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 40
         p = 1 / (1 + np.exp(-(z @ weights)))
         weights -= 0.5 * (z.T @ (p - y) / len(y) + l2 * np.r_[0.0, weights[1:]])
     scaled = weights[1:] / spread
-    return np.r_[weights[0] - float(scaled @ mean), scaled]
+    mapped: np.ndarray = np.r_[weights[0] - float(scaled @ mean), scaled]
+    return mapped
 
 
 def evaluate(matcher: Matcher, data: Measured) -> Report:

@@ -69,6 +69,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -351,9 +352,14 @@ def by_target(
     counts = sorted(set(asked.values()))
     detail = []
     for count in counts:
-        report = score_where(rows, results, lambda row, n=count: asked.get(row.expected) == n)
+        report = score_where(rows, results, partial(_asked_of, asked, count))
         detail.append(f"{count}: {report.top1:.3f} ({report.on_topic})")
     return f"by target: {'; '.join(parts)}; unseen by alternate questions: {', '.join(detail)}"
+
+
+def _asked_of(asked: dict[str, int], count: int, row: Row) -> bool:
+    """Whether the row's expected tutorial has ``count`` alternate questions."""
+    return asked.get(row.expected) == count
 
 
 def mixed(tutorials: Sequence[Tutorial], keep: int) -> list[Tutorial]:

@@ -78,7 +78,8 @@ def positional(
     """The statement's SQL for ``dialect`` and the names of its parameters, in order
     (``columns``: those an insert is given)."""
     compiled = statement.compile(dialect=dialect, column_keys=columns)
-    return compiled.string, list(compiled.positiontup or ())
+    order: Sequence[str] | None = getattr(compiled, "positiontup", None)
+    return compiled.string, list(order or ())
 
 
 def _record(volunteer_id: int, association_id: int | None, now: Any) -> dict[str, Any]:
@@ -137,7 +138,7 @@ async def _sqlite(url: str, users: Sequence[str], synchronous: str) -> StorageCo
 
 async def _postgres(url: str, users: Sequence[str]) -> StorageCost:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    dialect = asyncpg_dialect()
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
     arrival_sql, arrival_order = positional(_ARRIVAL, dialect)
     record_sql, record_order = positional(_RECORD, dialect, QUESTION_COLUMNS)
     connection = await asyncpg.connect(dsn, server_settings=POSTGRES_SETTINGS)
