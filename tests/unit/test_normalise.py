@@ -154,6 +154,12 @@ def test_a_road_is_not_a_router() -> None:
         ("un reçu fiscal", "recevoir un e-mail"),
         ("mes contacts", "contacter un bénévole"),
         ("mon espace adhérent", "l'espace de stockage"),
+        ("signaler un SMS frauduleux", "un groupe Signal"),
+        ("j'ai reçu plein de messages", "mon téléphone est plein"),
+        ("un code à chaque connexion", "le Wi-Fi"),
+        ("entre 14 h et 16 h", "entrer dans la réunion"),
+        ("le site de la CAF", "le Wi-Fi d'un café"),
+        ("join the team", "a Teams meeting"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
