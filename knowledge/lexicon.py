@@ -153,6 +153,10 @@ SMS_FORMS: dict[str, str] = {
     "mrc": "merci",
     "bsr": "bonsoir",
     "cb": "carte bancaire",
+    "comen": "comment",
+    "tablo": "tableau",
+    "qq1": "quelqu un",
+    "wats": "whats",
 }
 
 PHRASES: dict[str, str] = {
@@ -1927,6 +1931,205 @@ PHRASES: dict[str, str] = {
     # nobody, everywhere
     "nobody": "not",
     "no one": "not",
+    # people who must agree to a photo: consent, although "d'accord" alone is "ok"
+    "soient d accord": "accord",
+    "doivent etre d accord": "accord",
+    # reaching someone ("vous joindre", "joindre la présidente") is a call, not attaching a file
+    "vous joindre": "appel humain",
+    "joindre quelqu un": "appel humain",
+    "joindre la presidente": "appel presidente",
+    "joindre le president": "appel president",
+    "joindre la secretaire": "appel secretaire",
+    "joindre le tresorier": "appel tresorier",
+    "joindre par telephone": "appel",
+    # a draw ("tirage au sort") is not printing
+    "tirage au sort": "tirageausort",
+    "tirer au sort": "tirageausort",
+    "tire au sort": "tirageausort",
+    "tires au sort": "tirageausort",
+    "tiree au sort": "tirageausort",
+    "tirage de la tombola": "tirageausort tombola",
+    "tirage du loto": "tirageausort loto",
+    # "plein de" (lots of), in more forms
+    "est plein de": "stockage",
+    "est pleine de": "stockage",
+    # paper mail is the post office, not e-mail nor a social-media post
+    "par courrier": "laposte",
+    "par courrier electronique": "mail",
+    "courrier postal": "laposte",
+    "courriers postaux": "laposte",
+    "courrier papier": "laposte",
+    "boite aux lettres": "laposte",
+    "boite a lettres": "laposte",
+    "boite a idees": "idee",
+    "by post": "laposte",
+    "through the post": "laposte",
+    "received in the post": "recevoir laposte",
+    "came in the post": "laposte",
+    # "un poste" (a role, a first-aid post, a workstation) is not a post on a network
+    "un poste": "fonction",
+    "le poste": "fonction",
+    "ce poste": "fonction",
+    "les postes": "fonction",
+    "des postes": "fonction",
+    "poste de secours": "secours",
+    "le poste de secours": "secours",
+    "poste de travail": "ordinateur explorateur",
+    "le poste de travail": "ordinateur explorateur",
+    "the post of": "fonction",
+    # "en tout cas", "au cas où" are not a box to tick
+    "cas": "situation",
+    "in case": "situation",
+    "in any case": "situation",
+    "in that case": "situation",
+    # a shape or being fit ("en forme") is not a form
+    "forme": "aspect",
+    "formes": "aspect",
+    "in the form of": "aspect",
+    "plate forme": "plateforme",
+    # advice is not a board meeting
+    "un conseil": "astuce",
+    # a talk ("conférence") is an event; only a video or phone conference is a video call
+    "conference": "evenement",
+    "conferences": "evenement",
+    "conference telephonique": "visio appel",
+    "conference en ligne": "visio",
+    "conference video": "visio",
+    "conference zoom": "visio",
+    "video conference": "visio",
+    "video conferences": "visio",
+    "conference call": "visio appel",
+    "rejoindre la conference": "rejoindre visio",
+    "join a video conference": "rejoindre visio",
+    "join the video conference": "rejoindre visio",
+    "visio conference": "visio",
+    # bingo cards and notice boards are not spreadsheets
+    "grille de loto": "loto",
+    "grilles de loto": "loto",
+    "grille du loto": "loto",
+    "carton de loto": "loto",
+    "cartons de loto": "loto",
+    "tableau d affichage": "affichage",
+    "tableaux d affichage": "affichage",
+    # giving time, a hand, access or an opinion is not a donation
+    "donner un coup de main": "coup main",
+    "donne un coup de main": "coup main",
+    "donner de mon temps": "benevolat temps",
+    "donner de son temps": "benevolat temps",
+    "donner du temps": "benevolat temps",
+    "give my time": "benevolat temps",
+    "give some of my time": "benevolat temps",
+    "give some time": "benevolat temps",
+    "lend a hand": "coup main",
+    "help out": "benevolat",
+    "helping out": "benevolat",
+    "aider les autres": "benevolat",
+    "aider les gens": "benevolat",
+    "donner acces": "partager acces",
+    "donner l acces": "partager acces",
+    "donne acces": "partager acces",
+    "donnez acces": "partager acces",
+    "donner les droits": "partager droit",
+    "donner le droit": "partager droit",
+    "give access": "partager acces",
+    "donner mon avis": "avis",
+    "donner son avis": "avis",
+    "donnez moi": "moi",
+    "donne moi": "moi",
+    "me donner": "moi",
+    "m a donne": "recevoir",
+    "m ont donne": "recevoir",
+    # identifying someone or something is not logging in
+    "identifier": "reconnaitre",
+    "identifier quelqu un": "mentionner",
+    "identifier une personne": "mentionner",
+    "identifier des personnes": "mentionner",
+    "identifier les personnes": "mentionner",
+    "identifier les gens": "mentionner",
+    "identifier mes amis": "mentionner",
+    "identifiez pas des personnes": "mentionner",
+    "s identifier": "connecter",
+    "m identifier": "connecter",
+    "vous identifier": "connecter",
+    "identifiez vous": "connecter",
+    # a thread or a wire ("fil") is not a file
+    "fil de discussion": "whatsapp",
+    "fils de discussion": "whatsapp",
+    "fil d actualite": "reseausocial annonce",
+    "fil d actu": "reseausocial annonce",
+    "au fil": "pendant",
+    "fil": "cable",
+    # logging in to a site is not the network
+    "connexion au site": "connecter internet",
+    "bouton connexion": "connecter bouton",
+    "bouton de connexion": "connecter bouton",
+    # joining the association is not joining a video meeting
+    "rejoindre l association": "adhesion association",
+    "rejoindre votre association": "adhesion association",
+    "rejoindre notre association": "adhesion association",
+    "rejoindre une association": "adhesion association",
+    "rejoindre le club": "adhesion club",
+    "rejoindre l equipe": "benevolat equipe",
+    # bookkeeping is not an online account
+    "tient les comptes": "comptabilite",
+    "tiens les comptes": "comptabilite",
+    "les comptes de l association": "comptabilite association",
+    # "des personnes" are people in general, not the real person one asks to talk to
+    "personnes": "gens",
+    "vraies personnes": "humain",
+    # undoing what one typed is not cancelling a sign-up
+    "annuler ce que": "defaire",
+    "annuler ce qu": "defaire",
+    "annuler la derniere": "defaire",
+    "annuler la modification": "defaire modifier",
+    "annuler une modification": "defaire modifier",
+    "annuler les modifications": "defaire modifier",
+    "annuler l envoi": "defaire envoyer",
+    # a call for volunteers is not a phone call
+    "appel a benevoles": "annonce benevole",
+    "appel aux benevoles": "annonce benevole",
+    "appel a volontaires": "annonce benevole",
+    # a team is not the Teams app, in more forms
+    "volunteer teams": "benevole equipe",
+    "our teams": "equipe",
+    # a driver, driving, are not Google Drive
+    "driver": "chauffeur",
+    "drivers": "chauffeur",
+    "printer driver": "imprimer logiciel",
+    "driving": "conduire",
+    "can drive": "conduire",
+    "could drive": "conduire",
+    # chairs are not the chairman, group chats not online shopping
+    "chairs": "chaise",
+    "group chats": "groupe whatsapp",
+    # a newsletter
+    "lettres d information": "annonce",
+    "lettre d informations": "annonce",
+    # HelloAsso written in two words
+    "hello association": "helloasso",
+    # putting a cross in a box is ticking it
+    "mettre une croix": "cocher",
+    "une croix": "cocher",
+    "croix rouge": "croixrouge",
+    # to phone is to call
+    "telephoner": "appel",
+    "telephonez": "appel",
+    # "is anybody there?" asks for a person
+    "y a quelqu un": "humain",
+    "il y a quelqu un": "humain",
+    "is anyone there": "humain",
+    "anybody there": "humain",
+    # a meeting "en vidéo" is a video call
+    "se voir en video": "visio",
+    "reunion en video": "reunion visio",
+    "reunion par video": "reunion visio",
+    "reunion video": "reunion visio",
+    "parler en video": "visio",
+    # on the social networks
+    "sur les reseaux sociaux": "reseausocial",
+    "sur nos reseaux sociaux": "reseausocial",
+    "sur mes reseaux sociaux": "reseausocial",
+    "sur ses reseaux sociaux": "reseausocial",
 }
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -2648,6 +2851,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "unmute",
         "unmuted",
         "sourdine",
+        "micros",
     ),
     "camera": ("camera", "webcam", "cam"),
     "ecran": ("ecran", "screen", "moniteur", "monitor"),
@@ -2712,6 +2916,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "donor",
         "donors",
         "crowdfunding",
+        "leetchi",
+        "gofundme",
+        "ulule",
+        "lepotcommun",
     ),
     "cotisation": ("cotisation", "cotisations", "adhesion", "membership", "fee", "fees", "dues"),
     "payer": (
@@ -4068,6 +4276,18 @@ COMMON_WORDS: frozenset[str] = frozenset(
         "reach",
         "table",
         "tables",
+        "presence",
+        "presences",
+        "election",
+        "elections",
+        "chauffeur",
+        "chauffeurs",
+        "marches",
+        "rain",
+        "rains",
+        "raining",
+        "chats",
+        "lend",
     ]
 )
 """Everyday words the knowledge base does not use: typo correction must leave them alone,
@@ -4403,6 +4623,8 @@ TRANSLATIONS: dict[str, str] = {
     "mum": "maman",
     "mom": "maman",
     "everywhere": "partout",
+    "hand": "main",
+    "hands": "main",
 }
 """Only words of the tutorials' subjects; see :class:`knowledge.normalise.Normaliser`."""
 
@@ -4486,7 +4708,7 @@ VERBS_LIKE_CONNAITRE: tuple[str, ...] = ("apparaitre", "connaitre", "disparaitre
 VERBS_LIKE_PEINDRE: tuple[str, ...] = ("atteindre", "plaindre")
 """Verbs conjugated like ``peindre`` (``j'atteins``, ``plaignez``, ``atteint``)."""
 
-VERBS_LIKE_COUVRIR: tuple[str, ...] = ("couvrir", "decouvrir", "offrir", "souffrir")
+VERBS_LIKE_COUVRIR: tuple[str, ...] = ("couvrir", "decouvrir", "offrir", "ouvrir", "souffrir")
 """Verbs conjugated like ``couvrir`` (``je découvre``, ``offert``)."""
 
 IRREGULAR_VERBS: dict[str, tuple[str, ...]] = {
@@ -4502,7 +4724,11 @@ IRREGULAR_VERBS: dict[str, tuple[str, ...]] = {
         "prenant",
     ),
     "tenir": ("tiens", "tient", "tenons", "tenez", "tiennent", "tenu", "tenue", "tenait", "tenant"),
-    "venir": ("viens", "vient", "venons", "venez", "viennent", "venu", "venue", "venait"),
+    "venir": (
+        *("viens", "vient", "venons", "venez", "viennent", "venu", "venue", "venait"),
+        *("viendrai", "viendras", "viendra", "viendrons", "viendrez", "viendront"),
+        *("viendrais", "viendrait"),
+    ),
     "mettre": ("mets", "met", "mettez", "mettent", "mis", "mise", "mettait"),
     "lire": ("lis", "lit", "lisons", "lisez", "lisent", "lu", "lue", "lus", "lisait", "lisant"),
     "partir": ("pars", "partons", "partez", "partent", "parti", "partis", "partait"),

@@ -160,6 +160,11 @@ def test_a_road_is_not_a_router() -> None:
         ("entre 14 h et 16 h", "entrer dans la réunion"),
         ("le site de la CAF", "le Wi-Fi d'un café"),
         ("join the team", "a Teams meeting"),
+        ("comment vous joindre ?", "joindre un fichier"),
+        ("donner de mon temps", "faire un don"),
+        ("un poste de secours", "poster une photo"),
+        ("tirer au sort les gagnants", "imprimer un document"),
+        ("en tout cas merci", "cocher la case"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
