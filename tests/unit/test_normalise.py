@@ -165,6 +165,11 @@ def test_a_road_is_not_a_router() -> None:
         ("un poste de secours", "poster une photo"),
         ("tirer au sort les gagnants", "imprimer un document"),
         ("en tout cas merci", "cocher la case"),
+        ("la clé est plantée dans l'ordinateur", "tout a planté"),
+        ("mes écouteurs sans fil", "le Wi-Fi"),
+        ("où stocker mes photos", "un gestionnaire de mots de passe"),
+        ("mettre le son plus fort", "un mot de passe fort"),
+        ("une photo de mon chat", "parler au robot dans le chat"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -271,6 +276,9 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("l'écran ne bouge plus", "planter"),
         ("the screen went black", "noir"),
         ("fill in the form", "remplir"),
+        ("l'ordinateur ne répond plus", "planter"),
+        ("mon téléphone ne charge plus", "recharger"),
+        ("je capte mal", "wifi"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
