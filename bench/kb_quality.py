@@ -10,6 +10,7 @@
     python bench/kb_quality.py --set blind3-b       # its other half, kept for a final check
     python bench/kb_quality.py --set blind4         # a fourth blind set, with thin tutorials
     python bench/kb_quality.py --set blind5         # a fifth, with English-only tutorials too
+    python bench/kb_quality.py --set blind6         # a sixth, written in the eighth session
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
     python bench/kb_quality.py --set heldout --only-in en  # bilingual topics kept in English only
@@ -32,7 +33,8 @@ three, in ``bench/data/kb_blind4_tutorials``); it has been run, not studied (onc
 pairs the typo corrector changed on it were listed, not its questions). ``blind5`` is a
 fifth, written the same way (200 questions, 60 to decline, 70 about ten unseen tutorials written
 in haste, three of them in English only, in ``bench/data/kb_blind5_tutorials``); the same
-rule holds.
+rule holds. ``blind6`` is a sixth, written the same way and with the same shape (in
+``bench/data/kb_blind6_tutorials``) after the eighth session's changes, and run once.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
@@ -90,6 +92,7 @@ SETS = {
     "blind3-b": DATA / "kb_blind3_b.csv",
     "blind4": DATA / "kb_blind4.csv",
     "blind5": DATA / "kb_blind5.csv",
+    "blind6": DATA / "kb_blind6.csv",
 }
 EXTRA_TUTORIALS = {
     "fresh-a": DATA / "kb_fresh_tutorials",
@@ -100,6 +103,7 @@ EXTRA_TUTORIALS = {
     "blind3-b": DATA / "kb_blind3_tutorials",
     "blind4": DATA / "kb_blind4_tutorials",
     "blind5": DATA / "kb_blind5_tutorials",
+    "blind6": DATA / "kb_blind6_tutorials",
 }
 DEFAULT_KB = ROOT / "knowledge" / "tutorials"
 

@@ -17,6 +17,7 @@ BLIND2_TUTORIALS = DATA / "kb_blind2_tutorials"
 BLIND3_TUTORIALS = DATA / "kb_blind3_tutorials"
 BLIND4_TUTORIALS = DATA / "kb_blind4_tutorials"
 BLIND5_TUTORIALS = DATA / "kb_blind5_tutorials"
+BLIND6_TUTORIALS = DATA / "kb_blind6_tutorials"
 SETS = {
     "kb_questions.csv": [BUNDLED],
     "kb_heldout.csv": [BUNDLED],
@@ -28,6 +29,7 @@ SETS = {
     "kb_blind3_b.csv": [BUNDLED, BLIND3_TUTORIALS],
     "kb_blind4.csv": [BUNDLED, BLIND4_TUTORIALS],
     "kb_blind5.csv": [BUNDLED, BLIND5_TUTORIALS],
+    "kb_blind6.csv": [BUNDLED, BLIND6_TUTORIALS],
 }
 STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtopic", "nearmiss"}
 DECLINED = {"offtopic", "nearmiss"}
@@ -57,7 +59,14 @@ def test_every_label_names_a_tutorial_of_its_base(name: str) -> None:
 
 @pytest.mark.parametrize(
     "folder",
-    [FRESH_TUTORIALS, BLIND2_TUTORIALS, BLIND3_TUTORIALS, BLIND4_TUTORIALS, BLIND5_TUTORIALS],
+    [
+        FRESH_TUTORIALS,
+        BLIND2_TUTORIALS,
+        BLIND3_TUTORIALS,
+        BLIND4_TUTORIALS,
+        BLIND5_TUTORIALS,
+        BLIND6_TUTORIALS,
+    ],
 )
 def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     assert not _ids([folder]) & _ids([BUNDLED])
