@@ -170,6 +170,10 @@ def test_a_road_is_not_a_router() -> None:
         ("où stocker mes photos", "un gestionnaire de mots de passe"),
         ("mettre le son plus fort", "un mot de passe fort"),
         ("une photo de mon chat", "parler au robot dans le chat"),
+        ("la mission est pleine", "mon téléphone est plein"),
+        ("arrêter les notifications de Facebook", "recevoir les annonces de l'association"),
+        ("mon robot aspirateur", "parler au robot"),
+        ("annuler mon rendez-vous chez le médecin", "annuler mon inscription à la mission"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -279,6 +283,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("l'ordinateur ne répond plus", "planter"),
         ("mon téléphone ne charge plus", "recharger"),
         ("je capte mal", "wifi"),
+        ("je veux parler à quelqu'un", "humain"),
+        ("je voudrais devenir bénévole", "mission"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
