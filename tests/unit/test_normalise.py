@@ -174,11 +174,22 @@ def test_a_road_is_not_a_router() -> None:
         ("arrêter les notifications de Facebook", "recevoir les annonces de l'association"),
         ("mon robot aspirateur", "parler au robot"),
         ("annuler mon rendez-vous chez le médecin", "annuler mon inscription à la mission"),
+        ("j'ai l'impression qu'il va pleuvoir", "imprimer un document"),
+        ("ma voisine s'appelle Jeanne", "appeler la mairie"),
+        ("je me suis rendu compte de mon erreur", "mon compte est piraté"),
+        ("une personne âgée du quartier", "parler à une vraie personne"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
     n = Normaliser()
     assert not set(n.tokens(everyday)) & set(n.tokens(digital))
+
+
+def test_everyday_words_are_not_corrected_into_digital_ones() -> None:
+    n = Normaliser()
+    n.learn(["Reconnaître le chantage", "Taper les accents", "Remplir un formulaire (form)"])
+    for everyday, digital in (("chante", "chantage"), ("accident", "accent"), ("forum", "form")):
+        assert n.tokens(everyday, correct=True) != n.tokens(digital)
 
 
 def test_verb_forms_give_way_to_other_words_and_to_the_lexicon() -> None:
