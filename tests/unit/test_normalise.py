@@ -296,6 +296,9 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("je capte mal", "wifi"),
         ("je veux parler à quelqu'un", "humain"),
         ("je voudrais devenir bénévole", "mission"),
+        ("je voudrais que son nom s'affiche quand elle m'appelle", "repertoire"),
+        ("que mon téléphone ne fasse plus de bruit pendant la réunion", "silencieux"),
+        ("envoyer le même message à toute l'équipe d'un coup", "groupe"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
