@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,27 +12,16 @@ import pytest
 from knowledge.loader import load_directory
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "bench" / "data"
 BUNDLED = ROOT / "knowledge" / "tutorials"
-FRESH_TUTORIALS = DATA / "kb_fresh_tutorials"
-BLIND2_TUTORIALS = DATA / "kb_blind2_tutorials"
-BLIND3_TUTORIALS = DATA / "kb_blind3_tutorials"
-BLIND4_TUTORIALS = DATA / "kb_blind4_tutorials"
-BLIND5_TUTORIALS = DATA / "kb_blind5_tutorials"
-BLIND6_TUTORIALS = DATA / "kb_blind6_tutorials"
+sys.path.insert(0, str(ROOT / "bench"))
+kb_quality = importlib.import_module("kb_quality")
+DATA = kb_quality.DATA
 SETS = {
-    "kb_questions.csv": [BUNDLED],
-    "kb_heldout.csv": [BUNDLED],
-    "kb_fresh_a.csv": [BUNDLED, FRESH_TUTORIALS],
-    "kb_fresh_b.csv": [BUNDLED, FRESH_TUTORIALS],
-    "kb_blind2_a.csv": [BUNDLED, BLIND2_TUTORIALS],
-    "kb_blind2_b.csv": [BUNDLED, BLIND2_TUTORIALS],
-    "kb_blind3_a.csv": [BUNDLED, BLIND3_TUTORIALS],
-    "kb_blind3_b.csv": [BUNDLED, BLIND3_TUTORIALS],
-    "kb_blind4.csv": [BUNDLED, BLIND4_TUTORIALS],
-    "kb_blind5.csv": [BUNDLED, BLIND5_TUTORIALS],
-    "kb_blind6.csv": [BUNDLED, BLIND6_TUTORIALS],
+    path.name: [BUNDLED, *filter(None, [kb_quality.EXTRA_TUTORIALS.get(name)])]
+    for name, path in kb_quality.SETS.items()
 }
+"""Each set registered with ``bench/kb_quality.py`` and the tutorials it is asked of."""
+UNSEEN = sorted({folder for folders in SETS.values() for folder in folders} - {BUNDLED})
 STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtopic", "nearmiss"}
 DECLINED = {"offtopic", "nearmiss"}
 
@@ -57,16 +48,6 @@ def test_every_label_names_a_tutorial_of_its_base(name: str) -> None:
     assert len({r["question"] for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize(
-    "folder",
-    [
-        FRESH_TUTORIALS,
-        BLIND2_TUTORIALS,
-        BLIND3_TUTORIALS,
-        BLIND4_TUTORIALS,
-        BLIND5_TUTORIALS,
-        BLIND6_TUTORIALS,
-    ],
-)
+@pytest.mark.parametrize("folder", UNSEEN, ids=lambda folder: folder.name)
 def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     assert not _ids([folder]) & _ids([BUNDLED])
