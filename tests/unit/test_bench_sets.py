@@ -51,3 +51,10 @@ def test_every_label_names_a_tutorial_of_its_base(name: str) -> None:
 @pytest.mark.parametrize("folder", UNSEEN, ids=lambda folder: folder.name)
 def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     assert not _ids([folder]) & _ids([BUNDLED])
+
+
+def test_the_parallel_base_covers_the_bundled_subjects_one_for_one() -> None:
+    loaded = load_directory(kb_quality.PARALLEL_KB)
+    assert not loaded.problems, loaded.problems
+    bundled = load_directory(BUNDLED).tutorials
+    assert {(t.id, t.lang) for t in loaded.tutorials} == {(t.id, t.lang) for t in bundled}
