@@ -160,7 +160,8 @@ def plausible_typo(typed: str, known: str) -> bool:
     """Whether ``typed`` could be ``known`` mistyped. A word that holds another whole, with
     letters added in front or two more at the end, is a word of its own, not a slip:
     ``immobile`` is not ``mobile``, ``debloquer`` not ``bloquer``, ``demission`` not
-    ``mission``. An elided letter typed without its apostrophe (``jrajoute``) and the prefix of
+    ``mission``; nor is a word that another holds whole with letters in front (``fiche`` is
+    not ``affiche``). An elided letter typed without its apostrophe (``jrajoute``) and the prefix of
     a thing done again (``rajouter`` is ``ajouter``) are not such letters."""
     if typed[0] != known[0] and typed[0] in ELIDED and typed[1:2] in (known[:1], "r"):
         typed = typed[1:]
@@ -170,7 +171,8 @@ def plausible_typo(typed: str, known: str) -> bool:
             break
     if known in typed:
         return typed.startswith(known) and len(typed) - len(known) < 2
-    return True
+    # and the reverse: ``fiche`` is not ``affiche`` with its first letters left out
+    return typed not in known or known.startswith(typed)
 
 
 def fold(text: str) -> str:

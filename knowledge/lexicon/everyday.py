@@ -406,6 +406,20 @@ COMMON_WORDS: frozenset[str] = frozenset(
         "relier",
         "oreille",
         "oreilles",
+        # words of daily life bent into words of a base written by someone else
+        "enfer",
+        "projection",
+        "projections",
+        "projeter",
+        "projecteur",
+        "projectionniste",
+        "secteur",
+        "secteurs",
+        "expres",
+        "foyer",
+        "foyers",
+        "fiche",
+        "fiches",
     ]
 )
 """Everyday words the knowledge base does not use: typo correction must leave them alone,

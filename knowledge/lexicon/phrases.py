@@ -3527,4 +3527,40 @@ PHRASES: dict[str, str] = {
     "eteindre et rallumer": "redemarrer",
     "eteindre puis rallumer": "redemarrer",
     "off and on again": "redemarrer",
+    # an update written in the plural
+    "mise a jours": "majour",
+    "mises a jours": "majour",
+    # someone else is not the real person one asks to talk to
+    "autre personne": "gens",
+    "autres personnes": "gens",
+    # a document, a spreadsheet or a calendar of Google's is not a search
+    "document google": "document partage",
+    "documents google": "document partage",
+    "doc google": "document partage",
+    "docs google": "document partage",
+    "tableau google": "tableur",
+    "agenda google": "agenda",
+    "formulaire google": "formulaire",
+    # being free on a day is being available, not free of charge
+    "we are free": "disponible",
+    "i am free": "disponible",
+    "you are free": "disponible",
+    "they are free": "disponible",
+    "everyone is free": "disponible",
+    "everybody is free": "disponible",
+    "people are free": "disponible",
+    "free on": "disponible",
+    # "full of" is a lot of, not a full phone
+    "full of": "beaucoup",
+    # a flat phone is a flat battery
+    "is flat": "batterie",
+    "goes flat": "batterie",
+    "went flat": "batterie",
+    "gone flat": "batterie",
+    # making oneself useful is volunteering
+    "me rendre utile": "mission",
+    "se rendre utile": "mission",
+    "rendre utile": "mission",
+    "aider comme benevole": "mission",
+    "aider en tant que benevole": "mission",
 }

@@ -152,4 +152,7 @@ SMS_FORMS: dict[str, str] = {
     "tablo": "tableau",
     "qq1": "quelqu un",
     "wats": "whats",
+    "pti": "petit",
+    "ptites": "petites",
+    "ptits": "petits",
 }

@@ -178,6 +178,10 @@ def test_a_road_is_not_a_router() -> None:
         ("ma voisine s'appelle Jeanne", "appeler la mairie"),
         ("je me suis rendu compte de mon erreur", "mon compte est piraté"),
         ("une personne âgée du quartier", "parler à une vraie personne"),
+        ("le transférer à une autre personne", "parler à une vraie personne"),
+        ("the days we are free", "a free app"),
+        ("full of odd spelling", "my phone is full"),
+        ("un document Google", "faire une recherche sur Google"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -250,6 +254,15 @@ def test_a_word_holding_a_known_word_is_not_corrected_into_it() -> None:
     assert n.tokens("bloquerr", correct=True) == n.tokens("bloquer")
 
 
+def test_a_word_held_whole_by_a_known_word_is_not_corrected_into_it() -> None:
+    n = Normaliser()
+    n.learn(["Arranger la salle", "Ouvrir un document"])
+    # letters missing from the front make another word: "ranger" is not "arranger"
+    assert n.tokens("ranger", correct=True) == n.tokens("ranger")
+    # a letter left out at the end is still a slip
+    assert n.tokens("documen", correct=True) == n.tokens("document")
+
+
 def test_stolen_means_theft_in_both_languages_and_hacking_for_an_account() -> None:
     n = Normaliser()
     assert n.tokens("stolen") == n.tokens("volé")
@@ -299,6 +312,10 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("je voudrais que son nom s'affiche quand elle m'appelle", "repertoire"),
         ("que mon téléphone ne fasse plus de bruit pendant la réunion", "silencieux"),
         ("envoyer le même message à toute l'équipe d'un coup", "groupe"),
+        ("il y a une mise à jours", "majour"),
+        ("my phone is flat by lunchtime", "batterie"),
+        ("je voudrais me rendre utile", "mission"),
+        ("tt est ecrit en pti", "petit"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
