@@ -61,6 +61,12 @@ _SUFFIXES = (
     "e",
 )
 MIN_STEM = 3
+ENGLISH_DOUBLING = ("ing", "ed")
+DOUBLED = frozenset({"bb", "gg", "mm", "pp", "tt"})
+"""English doubles a final consonant before ``-ing`` and ``-ed`` (``resetting``, ``stopped``,
+``dragged``): it is undone with the ending. Not ``ll`` nor ``dd``, which ``calling``,
+``installing`` and ``adding`` have in their verb; nor ``nn``: ``planning`` is a word of its
+own."""
 NOMINAL_ENDINGS = (("ication", "ier", 4), ("ation", "er", 5), ("ement", "e", 5))
 """A noun or adverb made from a verb or adjective goes back to it: ``installation`` →
 ``installer``, ``modification`` → ``modifier``, ``automatiquement`` → ``automatique``. The
@@ -197,6 +203,8 @@ def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
             word = word[: -len(suffix)]
+            if suffix in ENGLISH_DOUBLING and word[-2:] in DOUBLED:
+                word = word[:-1]
             break
     if word.endswith("y"):
         word = word[:-1] + "i"

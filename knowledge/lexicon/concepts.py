@@ -489,6 +489,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "desister",
         "annuler",
         "cancel",
+        "cancelled",
+        "cancelling",
         "unregister",
         "desinscris",
         "desinscrit",

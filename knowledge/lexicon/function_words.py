@@ -477,6 +477,7 @@ STOP_WORDS: frozenset[str] = frozenset(
         "always",
         "another",
         "other",
+        "others",
     ]
 )
 """Words that carry no topic. Negations (``ne``, ``pas``, ``jamais``, ``not``) are kept."""

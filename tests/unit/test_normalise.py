@@ -37,6 +37,14 @@ def test_stemming_conflates_forms(a: str, b: str) -> None:
     assert stem(fold(a)) == stem(fold(b))
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("resetting", "reset"), ("stopped", "stop"), ("calling", "call"), ("adding", "add")],
+)
+def test_english_doubled_consonants_are_undone_with_their_ending(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+
+
 @pytest.mark.parametrize(("a", "b"), [("paiement", "paie"), ("nation", "ner"), ("element", "ele")])
 def test_short_roots_are_not_taken_for_derived_words(a: str, b: str) -> None:
     assert stem(fold(a)) != stem(fold(b))
@@ -182,6 +190,8 @@ def test_a_road_is_not_a_router() -> None:
         ("the days we are free", "a free app"),
         ("full of odd spelling", "my phone is full"),
         ("un document Google", "faire une recherche sur Google"),
+        ("participer à une réunion en visio", "s'inscrire à une mission"),
+        ("joining a video meeting", "signing up for a mission"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -316,6 +326,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("my phone is flat by lunchtime", "batterie"),
         ("je voudrais me rendre utile", "mission"),
         ("tt est ecrit en pti", "petit"),
+        ("turning on two-step verification", "activer"),
+        ("compléter le formulaire", "remplir"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
