@@ -188,6 +188,7 @@ def test_a_road_is_not_a_router() -> None:
         ("une personne âgée du quartier", "parler à une vraie personne"),
         ("le transférer à une autre personne", "parler à une vraie personne"),
         ("the days we are free", "a free app"),
+        ("the days we're free", "a free app"),
         ("full of odd spelling", "my phone is full"),
         ("un document Google", "faire une recherche sur Google"),
         ("participer à une réunion en visio", "s'inscrire à une mission"),
@@ -331,6 +332,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("compléter le formulaire", "remplir"),
         ("je n'ai toujours rien reçu", "nonrecu"),
         ("I never received the email", "nonrecu"),
+        ("télécharger une appli", "installer"),
+        ("download the app", "installer"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
