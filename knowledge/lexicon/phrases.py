@@ -3590,9 +3590,6 @@ PHRASES: dict[str, str] = {
     "joining the call": "rejoindre appel",
     "joining a zoom": "rejoindre visio",
     "joining a teams": "rejoindre visio",
-    # to complete a form is to fill it in
-    "completer": "remplir",
-    "completez": "remplir",
     # a message that never came: what is not received is the notion, not receiving
     "pas recu": "nonrecu",
     "pas recue": "nonrecu",

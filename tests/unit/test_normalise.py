@@ -329,7 +329,6 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("je voudrais me rendre utile", "mission"),
         ("tt est ecrit en pti", "petit"),
         ("turning on two-step verification", "activer"),
-        ("compléter le formulaire", "remplir"),
         ("je n'ai toujours rien reçu", "nonrecu"),
         ("I never received the email", "nonrecu"),
         ("télécharger une appli", "installer"),
