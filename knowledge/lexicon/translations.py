@@ -335,5 +335,16 @@ TRANSLATIONS: dict[str, str] = {
     "hand": "main",
     "hands": "main",
     "blank": "blanche",
+    # the English 'transfer' meets 'transférer' (a bank transfer stays a payment), and
+    # unloading ('décharger') photos is transferring them, not a draining battery
+    "transfer": "transferer",
+    "transfers": "transferer",
+    "transferring": "transferer",
+    "transferred": "transferer",
+    # identifying, detecting, unmasking or uncovering a scam ('identify', 'détecter',
+    # 'démasquer', 'déceler', 'débusquer') is recognising it, not logging in
+    "detect": "reconnaitre",
+    "detected": "reconnaitre",
+    "detecting": "reconnaitre",
 }
 """Only words of the tutorials' subjects; see :class:`knowledge.normalise.Normaliser`."""

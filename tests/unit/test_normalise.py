@@ -194,6 +194,11 @@ def test_a_road_is_not_a_router() -> None:
         ("participer à une réunion en visio", "s'inscrire à une mission"),
         ("joining a video meeting", "signing up for a mission"),
         ("c'est l'enfer à recopier", "les enfants"),
+        ("ouvrir un compte bancaire pour l'association", "ouvrir une boîte mail"),
+        ("assister à une visio", "s'inscrire à une mission"),
+        ("scanner son ordinateur avec l'antivirus", "scanner un document"),
+        ("la taille d'une photo", "la taille du texte"),
+        ("écouter sa messagerie vocale", "ouvrir sa messagerie e-mail"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -333,6 +338,11 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("I never received the email", "nonrecu"),
         ("télécharger une appli", "installer"),
         ("download the app", "installer"),
+        ("dématérialiser ses papiers", "scanner"),
+        ("régler sa cotisation", "payer"),
+        ("faire suivre un e-mail en le redirigeant", "mail"),
+        ("rediriger un mail", "transferer"),
+        ("joining the Wi-Fi network", "wifi"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
@@ -342,6 +352,9 @@ def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str
 def test_expressions_keep_apart_what_tutorials_keep_apart() -> None:
     n = Normaliser()
     assert "telephone" not in n.tokens("mon ordinateur portable")
+    # a code received on the phone is two-step verification, not the screen lock
+    assert "verrouiller" not in n.tokens("recevoir un code sur mon téléphone à chaque connexion")
+    assert "verrouiller" in n.tokens("mettre un code sur son téléphone")
     assert "inscrire" not in n.tokens("how do I join a meeting")
     assert "inscrire" in n.tokens("how do I sign up for a mission")
     # the free places of a mission are not a phone's storage
