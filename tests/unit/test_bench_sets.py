@@ -53,8 +53,11 @@ def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     assert not _ids([folder]) & _ids([BUNDLED])
 
 
-def test_the_parallel_base_covers_the_bundled_subjects_one_for_one() -> None:
-    loaded = load_directory(kb_quality.PARALLEL_KB)
+@pytest.mark.parametrize(
+    "folder", [kb_quality.PARALLEL_KB, kb_quality.TERSE_KB], ids=lambda folder: folder.name
+)
+def test_the_other_bases_cover_the_bundled_subjects_one_for_one(folder: Path) -> None:
+    loaded = load_directory(folder)
     assert not loaded.problems, loaded.problems
     bundled = load_directory(BUNDLED).tutorials
     assert {(t.id, t.lang) for t in loaded.tutorials} == {(t.id, t.lang) for t in bundled}
