@@ -5355,3 +5355,18 @@ PHRASES: dict[str, str] = {
     "at the bottom of your emails": "signature mail",
     "at the end of your emails": "signature mail",
 }
+
+_ATTACHED = ("fichier", "fichiers", "document", "documents", "photo", "photos", "pdf", "doc")
+_INTO = ("a un", "au", "dans un", "dans le", "dans mon", "dans son", "dans votre", "avec le")
+_INTO_MORE = ("avec mon", "avec un", "a mon", "a votre", "a son")
+_MAIL = ("mail", "mails", "courriel", "courriels", "e mail", "e mails")
+PHRASES.update(
+    {
+        # a file, a document or a photo put in, with or to an e-mail is an attachment
+        f"{thing} {into} {mail}": f"{thing} piecejointe mail"
+        for thing in _ATTACHED
+        for into in _INTO + _INTO_MORE
+        for mail in _MAIL
+        if f"{thing} {into} {mail}" not in PHRASES
+    }
+)

@@ -343,6 +343,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("faire suivre un e-mail en le redirigeant", "mail"),
         ("rediriger un mail", "transferer"),
         ("joining the Wi-Fi network", "wifi"),
+        ("comment ajouter un fichier à un mail", "piecejointe"),
+        ("où les mettre à l'abri", "sauvegarder"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
