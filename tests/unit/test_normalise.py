@@ -345,6 +345,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("joining the Wi-Fi network", "wifi"),
         ("comment ajouter un fichier à un mail", "piecejointe"),
         ("où les mettre à l'abri", "sauvegarder"),
+        ("dix ans de comptes rendus", "compterendu"),
+        ("les dix bénévoles dans une seule conversation", "groupe"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
