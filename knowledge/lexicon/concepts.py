@@ -268,6 +268,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "paypal",
         "lydia",
         "paylib",
+        "cash",
     ),
     "publier": ("publier", "publication", "poster", "post", "posting", "publish"),
     "facebook": ("facebook", "fb"),
@@ -684,7 +685,18 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "safe",
         "prudent",
     ),
-    "lent": ("lent", "lente", "ralenti", "slow", "rame", "ramer", "laggy"),
+    "lent": (
+        "lent",
+        "lente",
+        "ralenti",
+        "slow",
+        "rame",
+        "ramer",
+        "laggy",
+        "lag",
+        "lags",
+        "lagging",
+    ),
     "weekday": (
         "lundi",
         "mardi",
@@ -743,6 +755,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "cleaning",
         "backspace",
         "suppr",
+        "enlever",
     ),
     # notions the tutorials name in several everyday ways, in both languages
     # devices, screens and settings
@@ -1001,6 +1014,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "beugue",
         "beuguer",
         "beug",
+        "glitch",
+        "glitches",
+        "glitchy",
     ),
     "casse": ("casse", "cassee", "casser", "broken", "fissure", "brise", "brisee"),
     "reparer": (
@@ -1105,6 +1121,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "converted",
         "converting",
         "converter",
+        "transformer",
     ),
     "format": ("format", "formats", "formater", "formatage", "formatted", "formatting"),
     "compresser": (

@@ -5364,6 +5364,159 @@ PHRASES: dict[str, str] = {
     "au bas de vos messages": "signature mail",
     "at the bottom of your emails": "signature mail",
     "at the end of your emails": "signature mail",
+    # French 'hôte' (of a video meeting) now meets English 'host' instead of being corrected
+    # to 'hôtel' (public Wi-Fi)
+    "hote": "organiser",
+    "hotes": "organiser",
+    "chambre d hote": "chambre hebergement",
+    "chambres d hotes": "chambre hebergement",
+    "chambre d hotes": "chambre hebergement",
+    "chambres d hote": "chambre hebergement",
+    "table d hote": "restaurant",
+    # English 'manage' now meets French 'gérer' / 'gestion' instead of reading as a password
+    # manager (and French 'mange' is no longer corrected into 'manage')
+    "manage": "gerer",
+    "manages": "gerer",
+    "managed": "gerer",
+    "managing": "gerer",
+    "management": "gerer",
+    "gestion": "gerer",
+    # English 'custom' / 'customise' now meets French 'personnaliser' instead of reading as
+    # customs (douane)
+    "custom": "personnaliser",
+    "customise": "personnaliser",
+    "customize": "personnaliser",
+    "customised": "personnaliser",
+    "customized": "personnaliser",
+    "customising": "personnaliser",
+    "customizing": "personnaliser",
+    "customisation": "personnaliser",
+    "customization": "personnaliser",
+    # English 'ringer' now meets French 'sonnerie' instead of reading as a call
+    "ringer": "sonnerie",
+    "ringers": "sonnerie",
+    # English 'agree to' / 'I agree' now meet French 'accepter' instead of 'agree' being
+    # corrected to 'age' (phrases only: the folded French 'agréé' is also 'agree')
+    "agree to": "accepter",
+    "agrees to": "accepter",
+    "agreed to": "accepter",
+    "agreeing to": "accepter",
+    "i agree": "accepter",
+    "click agree": "cliquer accepter",
+    # English form 'field', 'required', 'mandatory', 'drop-down' now meet French 'champ',
+    # 'obligatoire', 'déroulant'
+    "drop down": "deroulant",
+    "dropdown": "deroulant",
+    "dropdowns": "deroulant",
+    # English 'submit (a form)' now meets French 'valider' instead of being corrected to 'subir'
+    "soumettre": "valider",
+    "soumettez": "valider",
+    # English 'registration', 'signup', 'enrolment' (nouns) now meet French 'inscription'
+    "registration": "inscription",
+    "registrations": "inscription",
+    "signup": "inscription",
+    "signups": "inscription",
+    "enrolment": "inscription",
+    "enrolments": "inscription",
+    "enrollment": "inscription",
+    "enrollments": "inscription",
+    # English 'outage' / 'internet is down' now meet French 'panne'
+    "internet is down": "internet panne",
+    "wifi is down": "wifi panne",
+    "internet down": "internet panne",
+    # English 'cash' now meets French 'en espèces' / 'en liquide' (payment)
+    "en especes": "cash",
+    "argent liquide": "cash",
+    "payer en liquide": "payer cash",
+    "paye en liquide": "payer cash",
+    "payes en liquide": "payer cash",
+    "paiement en liquide": "payer cash",
+    "paiements en liquide": "payer cash",
+    "regler en liquide": "payer cash",
+    # English 'low' (battery, signal, volume) now meets French 'faible', and 'low signal' no
+    # longer reads as the Signal app
+    "low signal": "reseau faible",
+    "poor signal": "reseau faible",
+    # an English 'waiting room' is a 'salle d'attente'
+    "waiting room": "salle attente",
+    "waiting rooms": "salle attente",
+    # English 'follow', 'followers', 'unfollow' now meet French 'suivre', 'abonnés', 'se désabonner'
+    "follower": "abonne",
+    "followers": "abonne",
+    # English 'deadline' / 'expiry' now meet French 'date limite' / 'expiration'
+    "deadline": "date limite",
+    "deadlines": "date limite",
+    # English 'heading' now meets French 'titre' instead of being corrected to 'hearing'
+    # (microphone)
+    "heading": "titre",
+    "headings": "titre",
+    # English 'make room' now meets French 'libérer de la place' instead of reading as a room
+    # (salle)
+    "make room": "liberer stockage",
+    "making room": "liberer stockage",
+    "make more room": "liberer stockage",
+    # English separated 'turn your camera off', 'turn Wi-Fi on', 'turn it on' now meet French
+    # 'couper/éteindre la caméra', 'activer le wifi'
+    "turn it on": "activer",
+    "switch it on": "activer",
+    "switch it off": "desactiver",
+    "turn them on": "activer",
+    "turn them off": "desactiver",
+    "turn your camera on": "activer camera",
+    "turn your camera off": "desactiver camera",
+    "turn the camera on": "activer camera",
+    "turn the camera off": "desactiver camera",
+    "switch your camera off": "desactiver camera",
+    "switch your camera on": "activer camera",
+    "turn your video on": "activer camera",
+    "turn your video off": "desactiver camera",
+    "turn wifi on": "activer wifi",
+    "turn wifi off": "desactiver wifi",
+    "turn wi fi on": "activer wifi",
+    "turn wi fi off": "desactiver wifi",
+    "turn the wifi on": "activer wifi",
+    "turn the wifi off": "desactiver wifi",
+    "turn the wi fi on": "activer wifi",
+    "turn the wi fi off": "desactiver wifi",
+    "turn bluetooth on": "activer bluetooth",
+    "turn bluetooth off": "desactiver bluetooth",
+    "turn the bluetooth on": "activer bluetooth",
+    "turn the bluetooth off": "desactiver bluetooth",
+    "couper la camera": "desactiver camera",
+    "couper ma camera": "desactiver camera",
+    "couper sa camera": "desactiver camera",
+    "couper votre camera": "desactiver camera",
+    "couper le wifi": "desactiver wifi",
+    "couper le bluetooth": "desactiver bluetooth",
+    "couper les notifications": "desactiver annonce",
+    "couper les notifs": "desactiver annonce",
+    # English 'power button' now meets French 'bouton d'allumage' / 'bouton marche-arrêt'
+    "power button": "bouton allumer",
+    "power key": "bouton allumer",
+    "bouton d allumage": "bouton allumer",
+    "bouton marche arret": "bouton allumer",
+    "bouton on off": "bouton allumer",
+    "bouton de mise en marche": "bouton allumer",
+    "bouton power": "bouton allumer",
+    # English 'print on both sides' now meets French 'recto verso' instead of 'sides' being
+    # corrected to 'slides'
+    "both sides": "rectoverso",
+    "two sides": "rectoverso",
+    # English 'notice of meeting' now meets French 'convocation' (the English word 'notice'
+    # alone stays out: it is a French word for a manual)
+    "notice of meeting": "convocation reunion",
+    "notice of the meeting": "convocation reunion",
+    "meeting notice": "convocation reunion",
+    "notice of the agm": "convocation assembleegenerale",
+    "agm notice": "convocation assembleegenerale",
+    "notice of the general meeting": "convocation assembleegenerale",
+    # French 'à l'issue de' (after) and 'issue de secours' no longer read as the English
+    # 'issue' (problem)
+    "a l issue de": "apres",
+    "a l issue du": "apres",
+    "a l issue des": "apres",
+    "issue de secours": "sortie secours",
+    "issues de secours": "sortie secours",
 }
 
 _ATTACHED = ("fichier", "fichiers", "document", "documents", "photo", "photos", "pdf", "doc")

@@ -346,5 +346,163 @@ TRANSLATIONS: dict[str, str] = {
     "detect": "reconnaitre",
     "detected": "reconnaitre",
     "detecting": "reconnaitre",
+    # English voicemail 'greeting' now meets French 'message d'accueil'
+    "greeting": "accueil",
+    "greetings": "accueil",
+    # English 'allow' now meets French 'autoriser' instead of being corrected to 'allô' (a person)
+    "allow": "autoriser",
+    "allows": "autoriser",
+    "allowed": "autoriser",
+    "allowing": "autoriser",
+    # English 'ask' now meets French 'demander'
+    "ask": "demander",
+    "asks": "demander",
+    "asked": "demander",
+    "asking": "demander",
+    # English 'generate', 'generator', 'random' now meet French 'générer', 'générateur', 'aléatoire'
+    "generate": "generer",
+    "generates": "generer",
+    "generated": "generer",
+    "generating": "generer",
+    "generator": "generateur",
+    "random": "aleatoire",
+    # English 'increase' / 'decrease' now meet French 'augmenter' / 'diminuer'
+    "increase": "augmenter",
+    "increases": "augmenter",
+    "increased": "augmenter",
+    "increasing": "augmenter",
+    "decrease": "diminuer",
+    "decreases": "diminuer",
+    "decreased": "diminuer",
+    "decreasing": "diminuer",
+    # English 'admin' / 'administrator' now meet French 'administrateur' (and 'admin')
+    "admin": "administrateur",
+    "admins": "administrateur",
+    "administrator": "administrateur",
+    "administrators": "administrateur",
+    # English 'technical' / 'tech (support)' now meet French 'technique'
+    "technical": "technique",
+    "tech": "technique",
+    # English 'resize' now meets French 'redimensionner'
+    "resize": "redimensionner",
+    "resizes": "redimensionner",
+    "resized": "redimensionner",
+    "resizing": "redimensionner",
+    # English 'big' (a file too big) now meets French 'gros' / 'trop lourd'
+    "big": "gros",
+    # English 'sum' / 'average' now meet French 'somme' / 'moyenne', which are no longer
+    # corrected into stop words
+    "sum": "somme",
+    "average": "moyenne",
+    "averages": "moyenne",
+    # English 'finger' / 'thumb' now meet French 'doigt' / 'pouce' (and 'doigt' is no longer
+    # corrected into 'doit')
+    "finger": "doigt",
+    "fingers": "doigt",
+    "thumb": "pouce",
+    "thumbs": "pouce",
+    # English form 'field', 'required', 'mandatory', 'drop-down' now meet French 'champ',
+    # 'obligatoire', 'déroulant'
+    "field": "champ",
+    "fields": "champ",
+    "required": "obligatoire",
+    "mandatory": "obligatoire",
+    # English 'submit (a form)' now meets French 'valider' instead of being corrected to 'subir'
+    "submit": "valider",
+    "submits": "valider",
+    "submitted": "valider",
+    "submitting": "valider",
+    # English 'enter (a code, a password)' now meets French 'entrer'
+    "enter": "entrer",
+    "enters": "entrer",
+    "entered": "entrer",
+    "entering": "entrer",
+    # English 'emergency' now meets French 'urgence'
+    "emergency": "urgence",
+    "emergencies": "urgence",
+    # English 'outage' / 'internet is down' now meet French 'panne'
+    "outage": "panne",
+    "outages": "panne",
+    # English 'receipt' now meets French 'reçu'
+    "receipt": "recu",
+    "receipts": "recu",
+    # English 'low' (battery, signal, volume) now meets French 'faible', and 'low signal' no
+    # longer reads as the Signal app
+    "low": "faible",
+    # English 'birthday' now meets French 'anniversaire'
+    "birthday": "anniversaire",
+    "birthdays": "anniversaire",
+    # ('attendee' is left out: its stem is the French 'attends', I wait)
+    # English 'book(ing)', 'quit', 'exit', 'trick', 'unblock' now meet French 'réserver',
+    # 'quitter', 'astuce', 'débloquer' instead of being corrected into 'looking', 'quiet', a
+    # stop word, 'tick', 'adblock'
+    "booking": "reserver",
+    "bookings": "reserver",
+    "booked": "reserver",
+    "quit": "quitter",
+    "quits": "quitter",
+    "exit": "quitter",
+    "exits": "quitter",
+    "exiting": "quitter",
+    "trick": "astuce",
+    "tricks": "astuce",
+    "unblock": "debloquer",
+    "unblocks": "debloquer",
+    "unblocked": "debloquer",
+    "unblocking": "debloquer",
+    # English 'follow', 'followers', 'unfollow' now meet French 'suivre', 'abonnés', 'se désabonner'
+    "follow": "suivre",
+    "follows": "suivre",
+    "followed": "suivre",
+    "unfollow": "desabonner",
+    "unfollowed": "desabonner",
+    # English 'hyphen' / 'dash' now meet French 'tiret', which is no longer corrected to
+    # 'tirer' (printing)
+    "hyphen": "tiret",
+    "hyphens": "tiret",
+    "dash": "tiret",
+    "dashes": "tiret",
+    # English 'breach' on its own now meets French 'fuite', as 'leak' already does
+    "breach": "fuite",
+    "breaches": "fuite",
+    # English 'spoofed' / 'impersonate' now meet French 'usurper' / 'usurpation' (the hacked-
+    # account notion)
+    "spoof": "usurper",
+    "spoofed": "usurper",
+    "spoofing": "usurper",
+    "impersonate": "usurper",
+    "impersonated": "usurper",
+    "impersonating": "usurper",
+    "impersonation": "usurper",
+    # English 'dial (a number)' now meets French 'composer un numéro'
+    "dial": "composer",
+    "dials": "composer",
+    "dialled": "composer",
+    "dialed": "composer",
+    "dialling": "composer",
+    "dialing": "composer",
+    # English 'crop (a photo)' now meets French 'recadrer'
+    "crop": "recadrer",
+    "crops": "recadrer",
+    "cropped": "recadrer",
+    "cropping": "recadrer",
+    # English 'empty (the trash, the cache)' now meets French 'vider'
+    "empty": "vider",
+    "emptied": "vider",
+    "emptying": "vider",
+    # English 'decline', 'deny', 'reject' (a call, a card, an access) now meet French 'refuser'
+    "decline": "refuser",
+    "declined": "refuser",
+    "deny": "refuser",
+    "denied": "refuser",
+    "reject": "refuser",
+    "rejected": "refuser",
+    # English 'launch (an app, a campaign)' now meets French 'lancer'
+    "launch": "lancer",
+    "launches": "lancer",
+    "launched": "lancer",
+    "launching": "lancer",
+    # English 'deadline' / 'expiry' now meet French 'date limite' / 'expiration'
+    "expiry": "expiration",
 }
 """Only words of the tutorials' subjects; see :class:`knowledge.normalise.Normaliser`."""

@@ -199,6 +199,8 @@ def test_a_road_is_not_a_router() -> None:
         ("scanner son ordinateur avec l'antivirus", "scanner un document"),
         ("la taille d'une photo", "la taille du texte"),
         ("écouter sa messagerie vocale", "ouvrir sa messagerie e-mail"),
+        ("low signal", "le groupe Signal"),
+        ("à l'issue de la réunion", "an issue with my phone"),
     ],
 )
 def test_everyday_words_are_not_their_digital_look_alikes(everyday: str, digital: str) -> None:
@@ -347,6 +349,8 @@ def test_english_contractions_are_not_read_as_other_words(normaliser: Normaliser
         ("où les mettre à l'abri", "sauvegarder"),
         ("dix ans de comptes rendus", "compterendu"),
         ("les dix bénévoles dans une seule conversation", "groupe"),
+        ("the meeting host", "organiser"),
+        ("print on both sides", "rectoverso"),
     ],
 )
 def test_everyday_expressions_read_as_the_notion_they_name(text: str, means: str) -> None:
