@@ -44,8 +44,8 @@ alternate questions in turn (2.2 on average, against about 19). Asked with ``--k
 measures how the matcher does on a base someone else wrote, which is what a coordinator's own
 tutorials are. ``bench/data/kb_parallel2_tutorials`` is a third, written the same way by two
 more authors asked to write as a busy coordinator would (short titles, four to six steps, few
-tags, 0 to 3 alternate questions, 1.2 on average); it was written after the ninth session's
-changes to the lexicon and is only measured, never studied.
+tags, 0 to 3 alternate questions, 1.2 on average); it was written midway through the ninth
+session and is only measured, never studied.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
