@@ -48,14 +48,17 @@ TWIN_TOKEN_SPREAD = 64
 """Title words shared by more tutorials than this say nothing about twins (keeps it linear)."""
 LANGUAGE_SUFFIX = re.compile(r"[-_.](fr|en)$")
 """How translations of one tutorial are often named."""
-ROUNDING = 1e-9
-"""Sums of the same weights in another order may differ by this much."""
 EVIDENCE_FULL = 7.0
 """Matched information (sum of IDF) at which the evidence signal saturates."""
-FEW_PHRASINGS = 4
+FEW_PHRASINGS = 6
 """A tutorial with fewer alternate questions than this says little about how people ask for
-it, and the confidence model, fitted on richer ones, trusts it too much: its answer threshold
-is raised, from the model's for ``FEW_PHRASINGS`` questions to nearly 1 for none."""
+it. Its steps are compared with the question as well, like phrasings (a base written by
+someone else rarely has more than a few questions per tutorial, and its steps say what the
+tutorial is about); and the confidence model, fitted on richer tutorials, trusts it too much,
+so its answer threshold is raised, from the model's for ``FEW_PHRASINGS`` questions to nearly
+1 for none."""
+STEP_MIN_WORDS = 3
+"""A step is compared with the question only if it has this many words that carry meaning."""
 
 FEATURES = (
     "bm25_share",
@@ -160,6 +163,9 @@ class Measures:
     values: tuple[float, ...]
     unknown: float
     """Share of the question's information in words the knowledge base has never seen."""
+    exact: bool = False
+    """The question's words are those of the tutorial's title or of one of its alternate
+    questions, in any order (a step does not count)."""
 
     def rank_score(self, model: Model) -> float:
         """The candidate's ranking score under ``model``."""
@@ -211,6 +217,8 @@ class _Document:
     and ``token_set_ratio`` does not depend on the order."""
     phrasing_tokens: tuple[tuple[str, ...], ...]
     length: float
+    own_phrasings: frozenset[str] = frozenset()
+    """The title's and the alternate questions' words, sorted (the phrasings less the steps)."""
     phrasing_totals: tuple[float, ...] = ()
     """Each phrasing's information (sum of its words' weights), once the weights are known."""
     title_total: float = 0.0
@@ -389,6 +397,12 @@ class Matcher:
                 weighted[token] += FIELD_WEIGHTS[kind]
             if kind != "tag" and field_tokens:
                 phrasings.append(tuple(dict.fromkeys(field_tokens)))
+        own_phrasings = frozenset(" ".join(sorted(p)) for p in phrasings)
+        if len(tutorial.questions) < FEW_PHRASINGS:
+            for line in tutorial.body.splitlines():
+                step = tuple(dict.fromkeys(tokens(line)))
+                if len(step) >= STEP_MIN_WORDS:
+                    phrasings.append(step)
         phrasings_with: defaultdict[str, list[int]] = defaultdict(list)
         for position, phrasing in enumerate(phrasings):
             for token in phrasing:
@@ -410,6 +424,7 @@ class Matcher:
             phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
             phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
+            own_phrasings=own_phrasings,
             phrasing_count=math.log1p(len(tutorial.questions)),
             phrasing_sizes=tuple(map(len, phrasings)),
             phrasings_with=positions,
@@ -441,8 +456,7 @@ class Matcher:
                 round(score, 4),
                 round(_sigmoid(sum(map(operator.mul, weights, inputs))), 4),
                 measures.values[_COVERAGE],
-                measures.values[_FUZZY_SORT] >= 1.0
-                and measures.values[_PHRASING_COVERAGE] >= 1.0 - ROUNDING,
+                measures.exact,
             )
             for score, inputs, measures in self.scored(measured)
         ]
@@ -527,7 +541,8 @@ class Matcher:
                 phrasing_found / total,
                 document.phrasing_count,
             )
-            measured.append(Measures(document.tutorial, values, unknown))
+            exact = sorted_query in document.own_phrasings
+            measured.append(Measures(document.tutorial, values, unknown, exact))
         return language, measured
 
     @staticmethod

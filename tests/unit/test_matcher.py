@@ -198,6 +198,39 @@ def test_a_question_word_for_word_a_phrasing_is_answered_in_a_tiny_base() -> Non
     assert result.answer.tutorial.id == "loto"
 
 
+def test_a_thin_tutorial_is_found_by_its_steps() -> None:
+    steps = (
+        "1. Ouvrez le panneau de configuration.\n"
+        "2. Choisissez le clavier et la langue de saisie.\n"
+        "3. Ajoutez la disposition AZERTY."
+    )
+    question = "choisir la langue de saisie du clavier"
+    others = [
+        tutorial("clean", "Nettoyer le clavier", "fr", body="1. Éteignez l'ordinateur."),
+        tutorial("print", "Imprimer un document", "fr", body="1. Ouvrez le fichier."),
+    ]
+    thin = Matcher([tutorial("keys", "Régler l'ordinateur", "fr", body=steps), *others])
+    best = thin.rank(thin.measure(question)[1])[0]
+    assert best.tutorial.id == "keys"
+    measured = {m.tutorial.id: m for m in thin.measure(question)[1]}
+    assert measured["keys"].value("fuzzy_sort") == 1.0, "the question is worded like a step"
+    assert measured["keys"].value("phrasing_count") == 0.0, "steps are not alternate questions"
+    # a well-phrased tutorial is measured on its own phrasings, not on its steps
+    asked = ["Comment régler l'ordinateur ?"] * FEW_PHRASINGS
+    rich = Matcher([tutorial("keys", "Régler l'ordinateur", "fr", *asked, body=steps), *others])
+    measured = {m.tutorial.id: m for m in rich.measure(question)[1]}
+    assert measured["keys"].value("fuzzy_sort") < 1.0
+
+
+def test_a_question_word_for_word_a_step_is_not_answered_for_that_alone() -> None:
+    steps = "1. Ouvrez le panneau de configuration du clavier.\n2. Choisissez AZERTY."
+    matcher = Matcher([tutorial("keys", "Régler l'ordinateur", "fr", body=steps)])
+    candidate = matcher.rank(matcher.measure("ouvrir panneau configuration clavier")[1])[0]
+    assert candidate.tutorial.id == "keys"
+    assert not candidate.exact
+    assert matcher.rank(matcher.measure("régler l'ordinateur")[1])[0].exact
+
+
 def test_when_both_versions_fit_the_askers_language_is_shown() -> None:
     matcher = Matcher(
         [
@@ -290,7 +323,11 @@ def test_a_tutorial_written_with_few_questions_is_suggested_rather_than_answered
     result = thin.match(question)
     assert result.answer is None, "no alternate questions: too little known to answer outright"
     assert result.suggestions[0].tutorial.id == "email-reply-forward", "offered first instead"
-    thresholds = [thin.answer_threshold(tutorial("t", "Titre", "fr", *["q"] * n)) for n in range(6)]
+    thresholds = [
+        thin.answer_threshold(tutorial("t", "Titre", "fr", *["q"] * n))
+        for n in range(FEW_PHRASINGS + 2)
+    ]
     assert thresholds == sorted(thresholds, reverse=True)
     assert thresholds[0] > 0.98
-    assert thresholds[FEW_PHRASINGS] == thresholds[5] == thin.model.answer
+    assert thresholds[FEW_PHRASINGS] == thresholds[-1] == thin.model.answer
+    assert thresholds[FEW_PHRASINGS - 1] > thin.model.answer
