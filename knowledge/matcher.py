@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from knowledge.lexicon import NEGATIONS
+from knowledge.lexicon import NEGATIONS, STORY_WORDS
 from knowledge.loader import Tutorial
 from knowledge.normalise import Normaliser, detect_language
 
@@ -34,6 +34,9 @@ FIELD_WEIGHTS = {"title": 3.0, "question": 1.5, "tag": 2.0, "body": 0.4}
 BODY_ONLY_CREDIT = 0.6
 """A question word found only in a tutorial's body counts for this share of a key-field word."""
 NEGATION_WEIGHT = 0.15
+STORY_WEIGHT = 0.5
+"""Share of its weight a word of the story around a question keeps (``STORY_WORDS``: who
+asked, for which event, when), in retrieval and in every measurement."""
 BM25_K1 = 1.2
 BM25_B = 0.5
 RERANK_DEPTH = 15
@@ -275,6 +278,7 @@ class Matcher:
     ) -> None:
         self.model = model or DEFAULT_MODEL
         self.normaliser = normaliser or Normaliser()
+        self._story = frozenset(t for words in STORY_WORDS for t in self.normaliser.tokens(words))
         self.normaliser.learn(
             text for t in tutorials for text in (t.title, *t.questions, *t.tags, t.body)
         )
@@ -433,7 +437,8 @@ class Matcher:
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
             return NEGATION_WEIGHT
-        return self._idf.get(token, self._unknown_idf)
+        weight = self._idf.get(token, self._unknown_idf)
+        return STORY_WEIGHT * weight if token in self._story else weight
 
     def match(self, question: str, lang: str = "fr", top: int = 3) -> MatchResult:
         """Answer, suggest, or decline. ``lang`` is the asker's locale; a question plainly
@@ -580,8 +585,9 @@ class Matcher:
         rare = [t for t in known if len(self._postings[t]) <= self._common]
         scores: dict[int, float] = defaultdict(float)
         for token in rare or known:
+            share = STORY_WEIGHT if token in self._story else 1.0
             for index, weight in self._postings[token]:
-                scores[index] += weight
+                scores[index] += share * weight
         if rare:
             # Very common words only re-score the candidates the rarer words found.
             for token in known:

@@ -10,7 +10,8 @@ and English alike, so that an English question can find a French tutorial and th
 - :mod:`.concepts`: the words of one notion, in both languages;
 - :mod:`.everyday`: everyday words the typo corrector leaves alone;
 - :mod:`.translations`: English words read as the French word they translate;
-- :mod:`.verbs`: French verb families and their forms.
+- :mod:`.verbs`: French verb families and their forms;
+- :mod:`.story`: words of association and family life that tell the story around a question.
 """
 
 from knowledge.lexicon.concepts import CONCEPTS
@@ -23,6 +24,7 @@ from knowledge.lexicon.function_words import (
 )
 from knowledge.lexicon.phrases import PHRASES
 from knowledge.lexicon.sms import SMS_FORMS
+from knowledge.lexicon.story import STORY_WORDS
 from knowledge.lexicon.translations import TRANSLATIONS
 from knowledge.lexicon.verbs import (
     IRREGULAR_VERBS,
@@ -47,6 +49,7 @@ __all__ = [
     "PHRASES",
     "SMS_FORMS",
     "STOP_WORDS",
+    "STORY_WORDS",
     "TRANSLATIONS",
     "VERBS_LIKE_CONDUIRE",
     "VERBS_LIKE_CONNAITRE",

@@ -16,6 +16,7 @@ from knowledge.matcher import (
     DEFAULT_MODEL,
     FEATURES,
     FEW_PHRASINGS,
+    STORY_WEIGHT,
     Matcher,
     Measures,
 )
@@ -229,6 +230,26 @@ def test_a_question_word_for_word_a_step_is_not_answered_for_that_alone() -> Non
     assert candidate.tutorial.id == "keys"
     assert not candidate.exact
     assert matcher.rank(matcher.measure("régler l'ordinateur")[1])[0].exact
+
+
+def test_who_asked_weighs_less_than_what_is_asked() -> None:
+    """The treasurer and the president in a question are the story around it: a tutorial
+    that mentions them is not the answer for that alone."""
+    matcher = Matcher(
+        [
+            tutorial("attach", "Joindre un fichier à un e-mail", "fr", "Comment ajouter une PJ ?"),
+            tutorial(
+                "reply",
+                "Répondre à un e-mail",
+                "fr",
+                "La trésorière et la présidente m'ont écrit, comment leur répondre ?",
+            ),
+            tutorial("print", "Imprimer un document", "fr"),
+        ]
+    )
+    question = "la trésorière et la présidente m'ont demandé le fichier par mail"
+    assert matcher.rank(matcher.measure(question)[1])[0].tutorial.id == "attach"
+    assert matcher._weight("tresorier") == STORY_WEIGHT * matcher._idf["tresorier"]
 
 
 def test_when_both_versions_fit_the_askers_language_is_shown() -> None:
