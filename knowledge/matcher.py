@@ -401,7 +401,7 @@ class Matcher:
                 weighted[token] += FIELD_WEIGHTS[kind]
             if kind != "tag" and field_tokens:
                 phrasings.append(tuple(dict.fromkeys(field_tokens)))
-        own_phrasings = frozenset(" ".join(sorted(p)) for p in phrasings)
+        own = len(phrasings)
         if len(tutorial.questions) < FEW_PHRASINGS:
             for line in tutorial.body.splitlines():
                 step = tuple(dict.fromkeys(tokens(line)))
@@ -420,15 +420,16 @@ class Matcher:
             weighted[token] += FIELD_WEIGHTS["body"]
         for token, weight in weighted.items():
             self._postings[token].append((index, weight))
+        sorted_phrasings = tuple(" ".join(sorted(p)) for p in phrasings)
         return _Document(
             tutorial=tutorial,
             title_tokens=frozenset(tokens(tutorial.title)),
             key_tokens=frozenset(key),
             body_tokens=frozenset(body),
-            phrasings=tuple(" ".join(sorted(p)) for p in phrasings),
+            phrasings=sorted_phrasings,
             phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
-            own_phrasings=own_phrasings,
+            own_phrasings=frozenset(sorted_phrasings[:own]),
             phrasing_count=math.log1p(len(tutorial.questions)),
             phrasing_sizes=tuple(map(len, phrasings)),
             phrasings_with=positions,

@@ -5520,15 +5520,28 @@ PHRASES: dict[str, str] = {
 }
 
 _ATTACHED = ("fichier", "fichiers", "document", "documents", "photo", "photos", "pdf", "doc")
-_INTO = ("a un", "au", "dans un", "dans le", "dans mon", "dans son", "dans votre", "avec le")
-_INTO_MORE = ("avec mon", "avec un", "a mon", "a votre", "a son")
+_INTO = (
+    "a un",
+    "au",
+    "dans un",
+    "dans le",
+    "dans mon",
+    "dans son",
+    "dans votre",
+    "avec le",
+    "avec mon",
+    "avec un",
+    "a mon",
+    "a votre",
+    "a son",
+)
 _MAIL = ("mail", "mails", "courriel", "courriels", "e mail", "e mails")
 PHRASES.update(
     {
         # a file, a document or a photo put in, with or to an e-mail is an attachment
         f"{thing} {into} {mail}": f"{thing} piecejointe mail"
         for thing in _ATTACHED
-        for into in _INTO + _INTO_MORE
+        for into in _INTO
         for mail in _MAIL
         if f"{thing} {into} {mail}" not in PHRASES
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import load_directory
+from knowledge.loader import Tutorial, load_directory
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "knowledge" / "tutorials"
@@ -26,13 +26,14 @@ STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtop
 DECLINED = {"offtopic", "nearmiss"}
 
 
+def _tutorials(folder: Path) -> tuple[Tutorial, ...]:
+    loaded = load_directory(folder)
+    assert not loaded.problems, loaded.problems
+    return loaded.tutorials
+
+
 def _ids(folders: list[Path]) -> set[str]:
-    ids: set[str] = set()
-    for folder in folders:
-        loaded = load_directory(folder)
-        assert not loaded.problems, loaded.problems
-        ids.update(t.id for t in loaded.tutorials)
-    return ids
+    return {t.id for folder in folders for t in _tutorials(folder)}
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
@@ -57,7 +58,5 @@ def test_the_unseen_tutorials_are_not_in_the_bundled_base(folder: Path) -> None:
     "folder", [kb_quality.PARALLEL_KB, kb_quality.TERSE_KB], ids=lambda folder: folder.name
 )
 def test_the_other_bases_cover_the_bundled_subjects_one_for_one(folder: Path) -> None:
-    loaded = load_directory(folder)
-    assert not loaded.problems, loaded.problems
-    bundled = load_directory(BUNDLED).tutorials
-    assert {(t.id, t.lang) for t in loaded.tutorials} == {(t.id, t.lang) for t in bundled}
+    written = {(t.id, t.lang) for t in _tutorials(folder)}
+    assert written == {(t.id, t.lang) for t in _tutorials(BUNDLED)}

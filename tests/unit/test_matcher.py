@@ -211,9 +211,9 @@ def test_a_thin_tutorial_is_found_by_its_steps() -> None:
         tutorial("print", "Imprimer un document", "fr", body="1. Ouvrez le fichier."),
     ]
     thin = Matcher([tutorial("keys", "Régler l'ordinateur", "fr", body=steps), *others])
-    best = thin.rank(thin.measure(question)[1])[0]
-    assert best.tutorial.id == "keys"
-    measured = {m.tutorial.id: m for m in thin.measure(question)[1]}
+    _, candidates = thin.measure(question)
+    assert thin.rank(candidates)[0].tutorial.id == "keys"
+    measured = {m.tutorial.id: m for m in candidates}
     assert measured["keys"].value("fuzzy_sort") == 1.0, "the question is worded like a step"
     assert measured["keys"].value("phrasing_count") == 0.0, "steps are not alternate questions"
     # a well-phrased tutorial is measured on its own phrasings, not on its steps
