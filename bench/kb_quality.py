@@ -16,6 +16,7 @@
     python bench/kb_quality.py --set heldout --only-in en  # bilingual topics kept in English only
     python bench/kb_quality.py --set heldout --mixed 1  # every other tutorial cut to 1 question
     python bench/kb_quality.py --set dev --kb bench/data/kb_parallel_tutorials  # another base
+    python bench/kb_quality.py --set dev --kb bench/data/kb_parallel_tutorials --no-borrow
 
 The two ``fresh`` halves were written without sight of the matcher or of the other sets, over
 the bundled tutorials and six more that only they use (``bench/data/kb_fresh_tutorials``, added
@@ -45,7 +46,9 @@ measures how the matcher does on a base someone else wrote, which is what a coor
 tutorials are. ``bench/data/kb_parallel2_tutorials`` is a third, written the same way by two
 more authors asked to write as a busy coordinator would (short titles, four to six steps, few
 tags, 0 to 3 alternate questions, 1.2 on average); it was written midway through the ninth
-session and is only measured, never studied.
+session and is only measured, never studied. As the bot does, a base given with ``--kb``
+borrows the bundled tutorials' questions on the subjects both have (``knowledge/borrowing.py``);
+``--no-borrow`` measures it alone.
 
 ``--thin N`` keeps only the first N alternate questions of every tutorial: the bundled ones have
 about twenty each, a base written by someone else may have two or three, and the matcher leans
@@ -88,8 +91,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from knowledge.borrowing import build_matcher  # noqa: E402
 from knowledge.loader import Tutorial, load_directory  # noqa: E402
-from knowledge.matcher import Matcher, MatchResult  # noqa: E402
+from knowledge.matcher import MatchResult  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SETS = {
@@ -263,6 +267,11 @@ def main() -> int:
         metavar="N",
         help="keep only each tutorial's first N alternate questions (a base written in haste)",
     )
+    parser.add_argument(
+        "--no-borrow",
+        action="store_true",
+        help="do not lend the bundled tutorials' questions to another base (see --kb)",
+    )
     reshaped = parser.add_mutually_exclusive_group()
     reshaped.add_argument(
         "--only-in",
@@ -294,8 +303,9 @@ def main() -> int:
         tutorials = mixed(tutorials, args.mixed)
         cut = {t.id for t in tutorials if len(t.questions) <= args.mixed}
         crossing = [r for r in rows if r.expected in cut]
+    reference = () if args.no_borrow else load_tutorials([DEFAULT_KB])
     started = time.perf_counter()
-    matcher = Matcher(tutorials)
+    matcher = build_matcher(tutorials, reference)
     build_ms = (time.perf_counter() - started) * 1000
 
     latencies: list[float] = []

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default=DEFAULT_KNOWLEDGE_DIR, validation_alias=AliasChoices("ENTRAIDE_KNOWLEDGE_DIR")
     )
+    borrow_questions: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("ENTRAIDE_KB_BORROW"),
+        description="When another tutorials directory is served, its tutorials on the"
+        " subjects of the bundled ones borrow the bundled tutorials' alternate questions.",
+    )
     default_association: str = Field(
         default="demo",
         validation_alias=AliasChoices("ENTRAIDE_DEFAULT_ASSOCIATION"),

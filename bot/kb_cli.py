@@ -16,14 +16,26 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from knowledge.loader import load_directory
-from knowledge.matcher import Candidate, Matcher, MatchResult
+from knowledge.borrowing import build_matcher
+from knowledge.loader import Tutorial, load_directory
+from knowledge.matcher import Candidate, MatchResult
 
 
 def default_knowledge_dir() -> Path:
     """``ENTRAIDE_KNOWLEDGE_DIR`` if set, else the bundled tutorials."""
     configured = os.environ.get("ENTRAIDE_KNOWLEDGE_DIR")
     return Path(configured) if configured else DEFAULT_KNOWLEDGE_DIR
+
+
+def _reference(directory: Path, *, borrow: bool) -> tuple[Tutorial, ...]:
+    """The bundled tutorials, to lend their questions to another directory's, unless turned
+    off (``--no-borrow``, or ``ENTRAIDE_KB_BORROW`` false as for the bot)."""
+    setting = os.environ.get("ENTRAIDE_KB_BORROW", "true").strip().lower()
+    if not borrow or setting in {"0", "false", "no", "off"}:
+        return ()
+    if directory.resolve() == DEFAULT_KNOWLEDGE_DIR.resolve():
+        return ()
+    return load_directory(DEFAULT_KNOWLEDGE_DIR).tutorials
 
 
 def add_arguments(commands: Any) -> None:
@@ -35,6 +47,11 @@ def add_arguments(commands: Any) -> None:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--top", type=int, default=3, help="how many suggestions at most")
     ask.add_argument("--batch", type=Path, help="a file with one question per line")
+    ask.add_argument(
+        "--no-borrow",
+        action="store_true",
+        help="do not lend the bundled tutorials' questions to another base's tutorials",
+    )
 
     kb = commands.add_parser("kb", help="knowledge base tools")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
@@ -90,7 +107,7 @@ def run_ask(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     loaded = load_directory(directory)
     for problem in loaded.problems:
         print(f"entraide ask: skipped {problem}", file=sys.stderr)
-    matcher = Matcher(loaded.tutorials)
+    matcher = build_matcher(loaded.tutorials, _reference(directory, borrow=not args.no_borrow))
     if args.batch is not None:
         try:
             questions = args.batch.read_text(encoding="utf-8").splitlines()

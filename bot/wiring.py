@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
 from bot.delivery import Delivery, Send
 from bot.demo import seed_demo_if_empty
 from bot.dispatcher import Dispatcher
@@ -207,7 +207,9 @@ async def build_app(
     if migrate:
         await db.upgrade()
     catalogue = Catalogue.load(default_locale=settings.default_locale)
-    knowledge, _ = KnowledgeBase.load(settings.knowledge_dir)
+    knowledge, _ = KnowledgeBase.load(
+        settings.knowledge_dir, DEFAULT_KNOWLEDGE_DIR if settings.borrow_questions else None
+    )
     places = await asyncio.to_thread(Gazetteer.load)
     volunteers = VolunteerRepository(db, clock.now)
     outbox = OutboxRepository(db, clock.now)

@@ -21,7 +21,7 @@ import math
 import operator
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
@@ -30,7 +30,7 @@ from knowledge.lexicon import NEGATIONS, STORY_WORDS
 from knowledge.loader import Tutorial
 from knowledge.normalise import Normaliser, detect_language
 
-FIELD_WEIGHTS = {"title": 3.0, "question": 1.5, "tag": 2.0, "body": 0.4}
+FIELD_WEIGHTS = {"title": 3.0, "question": 1.5, "borrowed": 1.5, "tag": 2.0, "body": 0.4}
 BODY_ONLY_CREDIT = 0.6
 """A question word found only in a tutorial's body counts for this share of a key-field word."""
 NEGATION_WEIGHT = 0.15
@@ -267,7 +267,11 @@ def _sigmoid(value: float) -> float:
 
 
 class Matcher:
-    """An index over a set of tutorials, built once; :meth:`match` does no I/O."""
+    """An index over a set of tutorials, built once; :meth:`match` does no I/O.
+
+    ``borrowed`` gives, by tutorial id, alternate questions lent by another base (see
+    :mod:`knowledge.borrowing`): they count as the tutorial's own in every measurement, but a
+    question identical to one of them is not a word-for-word match."""
 
     def __init__(
         self,
@@ -275,12 +279,16 @@ class Matcher:
         *,
         model: Model | None = None,
         normaliser: Normaliser | None = None,
+        borrowed: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.model = model or DEFAULT_MODEL
+        self._borrowed = borrowed or {}
         self.normaliser = normaliser or Normaliser()
         self._story = frozenset(t for words in STORY_WORDS for t in self.normaliser.tokens(words))
         self.normaliser.learn(
-            text for t in tutorials for text in (t.title, *t.questions, *t.tags, t.body)
+            text
+            for t in tutorials
+            for text in (t.title, *t.questions, *t.tags, t.body, *self._borrowed.get(t.id, ()))
         )
         self._documents: list[_Document] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -376,6 +384,11 @@ class Matcher:
         return [d.tutorial for d in self._documents]
 
     @property
+    def borrowed(self) -> Mapping[str, Sequence[str]]:
+        """The alternate questions lent to the tutorials, by tutorial id."""
+        return self._borrowed
+
+    @property
     def phrasing_count(self) -> int:
         """How many phrasings (titles and alternate questions) are indexed."""
         return sum(len(d.phrasings) for d in self._documents)
@@ -391,9 +404,11 @@ class Matcher:
         weighted: defaultdict[str, float] = defaultdict(float)
         key: set[str] = set()
         phrasings: list[tuple[str, ...]] = []
+        own = 0
         fields: list[tuple[str, str]] = [("title", tutorial.title)]
         fields += [("question", q) for q in tutorial.questions]
         fields += [("tag", tag) for tag in tutorial.tags]
+        fields += [("borrowed", q) for q in self._borrowed.get(tutorial.id, ())]
         for kind, text in fields:
             field_tokens = tokens(text)
             key.update(field_tokens)
@@ -401,8 +416,8 @@ class Matcher:
                 weighted[token] += FIELD_WEIGHTS[kind]
             if kind != "tag" and field_tokens:
                 phrasings.append(tuple(dict.fromkeys(field_tokens)))
-        own = len(phrasings)
-        if len(tutorial.questions) < FEW_PHRASINGS:
+                own += kind != "borrowed"
+        if self._asked(tutorial) < FEW_PHRASINGS:
             for line in tutorial.body.splitlines():
                 step = tuple(dict.fromkeys(tokens(line)))
                 if len(step) >= STEP_MIN_WORDS:
@@ -430,10 +445,18 @@ class Matcher:
             phrasing_tokens=tuple(phrasings),
             length=sum(weighted.values()),
             own_phrasings=frozenset(sorted_phrasings[:own]),
-            phrasing_count=math.log1p(len(tutorial.questions)),
+            phrasing_count=math.log1p(self._asked(tutorial)),
             phrasing_sizes=tuple(map(len, phrasings)),
             phrasings_with=positions,
         )
+
+    def weighted_words(self, text: str) -> dict[str, float]:
+        """Each word of ``text``, normalised, with its weight in this base (rarer weighs more)."""
+        return {token: self._weight(token) for token in self.normaliser.tokens(text)}
+
+    def _asked(self, tutorial: Tutorial) -> int:
+        """How many alternate questions a tutorial has, its borrowed ones included."""
+        return len(tutorial.questions) + len(self._borrowed.get(tutorial.id, ()))
 
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
@@ -637,7 +660,7 @@ class Matcher:
         """The probability at which this tutorial is answered outright: the model's, or
         closer to 1 for a tutorial written with few alternate questions (a question that is
         one of its phrasings word for word is answered all the same)."""
-        asked = len(tutorial.questions)
+        asked = self._asked(tutorial)
         if asked >= FEW_PHRASINGS:
             return self.model.answer
         return 1.0 - (1.0 - self.model.answer) * (asked + 1) / (FEW_PHRASINGS + 1)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.borrowing import build_matcher
 from knowledge.loader import LoadResult, Problem, Tutorial, load_directory
 from knowledge.matcher import Matcher, MatchResult
 
@@ -19,36 +21,58 @@ class ReloadReport:
 
     tutorials: int
     problems: tuple[Problem, ...]
+    borrowers: int = 0
+    """How many tutorials borrowed questions from the bundled base."""
 
 
 class KnowledgeBase:
-    """Holds the current matcher; a reload builds a new one aside and swaps it in whole."""
+    """Holds the current matcher; a reload builds a new one aside and swaps it in whole.
 
-    def __init__(self, directory: Path) -> None:
+    ``reference`` is the bundled base when another directory is served: its tutorials lend
+    their questions to the served ones on the same subjects (:mod:`knowledge.borrowing`)."""
+
+    def __init__(self, directory: Path, reference: Sequence[Tutorial] = ()) -> None:
         self.directory = directory
+        self._reference = tuple(reference)
+        self._lender = Matcher(self._reference) if self._reference else None
         self._matcher = Matcher(())
         self._by_id: dict[str, Tutorial] = {}
 
     @classmethod
-    def load(cls, directory: Path) -> tuple[KnowledgeBase, ReloadReport]:
-        """Build the index synchronously (at start-up)."""
-        base = cls(directory)
+    def load(
+        cls, directory: Path, reference_dir: Path | None = None
+    ) -> tuple[KnowledgeBase, ReloadReport]:
+        """Build the index synchronously (at start-up), borrowing from the tutorials of
+        ``reference_dir`` unless it is the served directory itself."""
+        reference: tuple[Tutorial, ...] = ()
+        if reference_dir is not None and reference_dir.resolve() != directory.resolve():
+            reference = load_directory(reference_dir).tutorials
+        base = cls(directory, reference)
         loaded = load_directory(directory)
-        return base, base._swap(loaded, Matcher(loaded.tutorials))
+        return base, base._swap(loaded, base._build(loaded))
 
     async def reload(self) -> ReloadReport:
         """Re-read the directory in a worker thread, then switch to the new index at once."""
         loaded = await asyncio.to_thread(load_directory, self.directory)
-        matcher = await asyncio.to_thread(Matcher, loaded.tutorials)
+        matcher = await asyncio.to_thread(self._build, loaded)
         return self._swap(loaded, matcher)
+
+    def _build(self, loaded: LoadResult) -> Matcher:
+        return build_matcher(loaded.tutorials, self._reference, lender=self._lender)
 
     def _swap(self, loaded: LoadResult, matcher: Matcher) -> ReloadReport:
         for problem in loaded.problems:
             log.warning("skipped tutorial %s", problem)
         self._matcher = matcher
         self._by_id = {t.id: t for t in loaded.tutorials}
-        log.info("knowledge base: %d tutorials from %s", len(loaded.tutorials), self.directory)
-        return ReloadReport(len(loaded.tutorials), loaded.problems)
+        borrowers = len(matcher.borrowed)
+        log.info(
+            "knowledge base: %d tutorials from %s, %d borrowing questions from the bundled base",
+            len(loaded.tutorials),
+            self.directory,
+            borrowers,
+        )
+        return ReloadReport(len(loaded.tutorials), loaded.problems, borrowers)
 
     def match(self, question: str, lang: str) -> MatchResult:
         """Answer, suggestions or nothing for one question (pure CPU, no I/O)."""
