@@ -2,12 +2,15 @@
 
     python bench/kb_scale.py                 # 1k, 10k and 100k phrasings
     python bench/kb_scale.py --sizes 1000 5000
+    python bench/kb_scale.py --kb bench/data/kb_parallel2_tutorials  # a base that borrows
 
 Synthetic tutorials are added to the bundled ones: each has a title and nine alternate
 questions (ten phrasings) drawn from the bundled base's own vocabulary, and a body, so that the
 inverted index and the typo vocabulary look like a real, larger base. The development questions
 are then asked; we report index build time, resident memory added by the index, and per-question
-latency (median, p99).
+latency (median, p99). With ``--kb``, another base is grown instead, and it borrows the bundled
+tutorials' questions as the bot does (``knowledge/borrowing.py``): the build time includes
+finding which tutorials share a subject.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from knowledge.borrowing import build_matcher  # noqa: E402
 from knowledge.loader import Tutorial, load_directory  # noqa: E402
-from knowledge.matcher import Matcher  # noqa: E402
 
 PHRASINGS_PER_TUTORIAL = 10
 
@@ -65,8 +68,11 @@ def synthetic(base: list[Tutorial], phrasings: int, seed: int = 7) -> list[Tutor
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--kb", type=Path, help="grow this base, which borrows (default: bundled)")
     args = parser.parse_args()
-    base = list(load_directory(ROOT / "knowledge" / "tutorials").tutorials)
+    bundled = list(load_directory(ROOT / "knowledge" / "tutorials").tutorials)
+    base = list(load_directory(args.kb).tutorials) if args.kb else bundled
+    reference = bundled if args.kb else []
     with (ROOT / "bench" / "data" / "kb_questions.csv").open(encoding="utf-8") as handle:
         questions = [(r["question"], r["lang"]) for r in csv.DictReader(handle)]
     print("phrasings  tutorials  build_s  index_mb  median_ms  p99_ms")
@@ -75,7 +81,7 @@ def main() -> int:
         gc.collect()
         before = rss_mb()
         started = time.perf_counter()
-        matcher = Matcher(tutorials)
+        matcher = build_matcher(tutorials, reference)
         build = time.perf_counter() - started
         grown = rss_mb() - before
         latencies = []
