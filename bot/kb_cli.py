@@ -12,11 +12,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from knowledge.borrowing import build_matcher
+from knowledge.borrowing import build_matcher, lenders_of
 from knowledge.loader import Tutorial, load_directory
 from knowledge.matcher import Candidate, MatchResult
 
@@ -57,6 +58,11 @@ def add_arguments(commands: Any) -> None:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
     check = kb_commands.add_parser("check", help="validate every tutorial file")
     check.add_argument("directory", nargs="?", type=Path, default=None)
+    check.add_argument(
+        "--borrowing",
+        action="store_true",
+        help="also list the tutorials that borrow a bundled tutorial's questions",
+    )
 
 
 def _candidate(candidate: Candidate) -> dict[str, Any]:
@@ -138,4 +144,26 @@ def run_kb_check(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         f"{len(loaded.tutorials)} tutorials OK ({summary}), {len(loaded.problems)} problem(s) "
         f"in {directory}\n"
     )
+    if args.borrowing:
+        _list_borrowing(loaded.tutorials, _reference(directory, borrow=True), out)
     return 1 if loaded.problems else 0
+
+
+def _list_borrowing(
+    tutorials: Sequence[Tutorial], reference: Sequence[Tutorial], out: TextIO
+) -> None:
+    """One line per borrower: its id, then the bundled tutorials it borrows from."""
+    if not reference:
+        out.write("Nothing is borrowed: these are the bundled tutorials, or borrowing is off.\n")
+        return
+    lenders = lenders_of(tutorials, reference)
+    if not lenders:
+        out.write("No tutorial here borrows: none is about a subject of the bundled ones.\n")
+        return
+    out.write(
+        f"{len(lenders)} of them borrow the alternate questions of a bundled tutorial"
+        " on the same subject:\n"
+    )
+    for borrower in sorted(lenders):
+        sources = ", ".join(f"{t.id} ({t.title})" for t in lenders[borrower])
+        out.write(f"  {borrower} <- {sources}\n")

@@ -44,12 +44,33 @@ def borrowed_questions(
     target: Matcher | None = None,
     lender: Matcher | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """For each tutorial of ``tutorials`` about a subject of ``reference``, the reference
-    tutorial's title and questions, by borrower id. ``target`` and ``lender`` are matchers
-    already built over ``tutorials`` and ``reference``, if the caller has them.
+    """For each tutorial of ``tutorials`` about a subject of ``reference``, its lenders'
+    titles and questions that it does not have, by borrower id (see :func:`lenders_of`)."""
+    own = {t.id: set(t.questions) for t in tutorials}
+    return {
+        borrower: tuple(
+            dict.fromkeys(
+                p for s in sources for p in (s.title, *s.questions) if p not in own[borrower]
+            )
+        )
+        for borrower, sources in lenders_of(
+            tutorials, reference, target=target, lender=lender
+        ).items()
+    }
 
-    A borrower with no translation in its own base also borrows those of its lender's
-    translations that lend to no one, so that a question in the other language finds it."""
+
+def lenders_of(
+    tutorials: Sequence[Tutorial],
+    reference: Sequence[Tutorial],
+    *,
+    target: Matcher | None = None,
+    lender: Matcher | None = None,
+) -> dict[str, tuple[Tutorial, ...]]:
+    """The reference tutorials each tutorial of ``tutorials`` borrows from, by borrower id:
+    the one on its subject, then, for a borrower with no translation in its own base, those
+    of that one's translations that lend to no one (so that a question in the other language
+    finds it). ``target`` and ``lender`` are matchers already built over ``tutorials`` and
+    ``reference``, if the caller has them."""
     served = {_identity(t) for t in tutorials}
     lenders = {t.id: t for t in reference if _identity(t) not in served}
     if not tutorials or not lenders:
@@ -60,17 +81,13 @@ def borrowed_questions(
     writers = [t for t in tutorials if _identity(t) not in bundled]
     pairs = _pairs(writers, lenders, lender, target)
     lent = {source.id for source in pairs.values()}
-    borrowed: dict[str, tuple[str, ...]] = {}
+    found: dict[str, tuple[Tutorial, ...]] = {}
     for borrower, source in pairs.items():
-        sources = [source]
+        twins: list[str] = []
         if not target.twins_of(borrower):
             twins = sorted(lender.twins_of(source.id) - lent)
-            sources += [lenders[twin] for twin in twins if twin in lenders]
-        own = set(next(t for t in writers if t.id == borrower).questions)
-        borrowed[borrower] = tuple(
-            dict.fromkeys(p for s in sources for p in (s.title, *s.questions) if p not in own)
-        )
-    return borrowed
+        found[borrower] = (source, *(lenders[twin] for twin in twins if twin in lenders))
+    return found
 
 
 def _pairs(

@@ -99,6 +99,19 @@ def test_kb_check_bundled_is_clean(tmp_path: Path) -> None:
     assert "0 problem(s)" in result.stdout
 
 
+def test_kb_check_lists_what_another_base_borrows(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[2] / "bench" / "data"
+    terse = entraide(
+        "kb", "check", "--borrowing", str(data / "kb_parallel2_tutorials"), cwd=tmp_path
+    )
+    assert terse.returncode == 0, terse.stderr
+    assert "email-attachment <- email-attachment (Joindre un fichier à un e-mail)" in terse.stdout
+    unseen = entraide("kb", "check", "--borrowing", str(data / "kb_fresh_tutorials"), cwd=tmp_path)
+    assert "No tutorial here borrows" in unseen.stdout
+    bundled = entraide("kb", "check", "--borrowing", cwd=tmp_path)
+    assert "Nothing is borrowed" in bundled.stdout
+
+
 def test_terminal_chat_journey(tmp_path: Path) -> None:
     script = "cmt je met une piece jointe dans un mail\n1\nquelle est la recette des crêpes\n"
     result = entraide("chat", cwd=tmp_path, stdin=script)
