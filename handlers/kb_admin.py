@@ -38,6 +38,8 @@ async def _reload(ctx: Context) -> Sequence[Reply]:
     report = await knowledge.reload()
     await ctx.audit("kb_reloaded", str(report.tutorials))
     parts = [msg("kb.reloaded", count=report.tutorials)]
+    if report.borrowers:
+        parts.append(msg("kb.reload_borrowed", count=report.borrowers))
     if report.problems:
         parts.append(msg("kb.reload_problems", count=len(report.problems)))
         for problem in report.problems[:MAX_LISTED_PROBLEMS]:

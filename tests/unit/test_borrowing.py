@@ -17,6 +17,7 @@ from knowledge.matcher import Matcher
 from knowledge.service import KnowledgeBase
 from tests.e2e.cli import entraide
 from tests.harness import Conversation
+from tests.unit.test_ask import make_coordinator
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 TERSE = DATA / "kb_parallel2_tutorials"
@@ -181,5 +182,13 @@ async def test_the_bot_serving_another_base_borrows_unless_configured_not_to(
                 assert volunteer.text.startswith(expected)
             else:
                 assert "Cela vous a aidé ?" not in volunteer.text
+            coordinator = Conversation(app.dispatcher, user_id=f"c{borrow}")
+            await make_coordinator(app, coordinator)
+            await coordinator.send("/kb recharger")
+            assert "Tutoriels rechargés : 70 disponibles." in coordinator.text
+            told = "d'entre eux profitent aussi des questions des tutoriels fournis" in (
+                coordinator.text
+            )
+            assert told is borrow
         finally:
             await app.close()
