@@ -616,9 +616,10 @@ class Matcher:
             # Very common words only re-score the candidates the rarer words found.
             for token in known:
                 if token not in rare:
+                    share = STORY_WEIGHT if token in self._story else 1.0
                     for index, weight in self._postings[token]:
                         if index in scores:
-                            scores[index] += weight
+                            scores[index] += share * weight
         return scores
 
     def _decide(self, ranked: list[Candidate], language: str, top: int) -> MatchResult:
