@@ -17,11 +17,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 kb_quality = importlib.import_module("kb_quality")
 DATA = kb_quality.DATA
 SETS = {
-    path.name: [BUNDLED, *filter(None, [kb_quality.EXTRA_TUTORIALS.get(name)])]
+    path.name: [kb_quality.OWN_BASE[name]]
+    if name in kb_quality.OWN_BASE
+    else [BUNDLED, *filter(None, [kb_quality.EXTRA_TUTORIALS.get(name)])]
     for name, path in kb_quality.SETS.items()
 }
 """Each set registered with ``bench/kb_quality.py`` and the tutorials it is asked of."""
-UNSEEN = sorted({folder for folders in SETS.values() for folder in folders} - {BUNDLED})
+UNSEEN = sorted(
+    {folder for folders in SETS.values() for folder in folders}
+    - {BUNDLED, *kb_quality.OWN_BASE.values()}
+)
 STYLES = {"paraphrase", "typo", "noaccent", "sms", "context", "english", "offtopic", "nearmiss"}
 DECLINED = {"offtopic", "nearmiss"}
 
