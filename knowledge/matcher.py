@@ -461,8 +461,12 @@ class Matcher:
     def _weight(self, token: str) -> float:
         if token in NEGATIONS:
             return NEGATION_WEIGHT
-        weight = self._idf.get(token, self._unknown_idf)
-        return STORY_WEIGHT * weight if token in self._story else weight
+        return self._share(token) * self._idf.get(token, self._unknown_idf)
+
+    def _share(self, token: str) -> float:
+        """The share of its weight a word keeps: half for a word of the story around a
+        question (see :data:`STORY_WEIGHT`), all of it otherwise."""
+        return STORY_WEIGHT if token in self._story else 1.0
 
     def match(self, question: str, lang: str = "fr", top: int = 3) -> MatchResult:
         """Answer, suggest, or decline. ``lang`` is the asker's locale; a question plainly
@@ -609,14 +613,14 @@ class Matcher:
         rare = [t for t in known if len(self._postings[t]) <= self._common]
         scores: dict[int, float] = defaultdict(float)
         for token in rare or known:
-            share = STORY_WEIGHT if token in self._story else 1.0
+            share = self._share(token)
             for index, weight in self._postings[token]:
                 scores[index] += share * weight
         if rare:
             # Very common words only re-score the candidates the rarer words found.
             for token in known:
                 if token not in rare:
-                    share = STORY_WEIGHT if token in self._story else 1.0
+                    share = self._share(token)
                     for index, weight in self._postings[token]:
                         if index in scores:
                             scores[index] += share * weight
