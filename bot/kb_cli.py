@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -16,10 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import TypeAdapter, ValidationError
+
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from knowledge.borrowing import build_matcher, lenders_of
 from knowledge.loader import Tutorial, load_directory
 from knowledge.matcher import Candidate, MatchResult
+from knowledge.service import load_reference
 
 
 def default_knowledge_dir() -> Path:
@@ -30,13 +34,12 @@ def default_knowledge_dir() -> Path:
 
 def _reference(directory: Path, *, borrow: bool) -> tuple[Tutorial, ...]:
     """The bundled tutorials, to lend their questions to another directory's, unless turned
-    off (``--no-borrow``, or ``ENTRAIDE_KB_BORROW`` false as for the bot)."""
-    setting = os.environ.get("ENTRAIDE_KB_BORROW", "true").strip().lower()
-    if not borrow or setting in {"0", "false", "no", "off"}:
-        return ()
-    if directory.resolve() == DEFAULT_KNOWLEDGE_DIR.resolve():
-        return ()
-    return load_directory(DEFAULT_KNOWLEDGE_DIR).tutorials
+    off (``--no-borrow``, or ``ENTRAIDE_KB_BORROW`` false, read as the bot reads it)."""
+    setting = os.environ.get("ENTRAIDE_KB_BORROW", "true").strip()
+    # The bot refuses a value it cannot read at start-up; here the default is kept.
+    with contextlib.suppress(ValidationError):
+        borrow = borrow and TypeAdapter(bool).validate_python(setting)
+    return load_reference(directory, DEFAULT_KNOWLEDGE_DIR if borrow else None)
 
 
 def add_arguments(commands: Any) -> None:

@@ -25,6 +25,14 @@ class ReloadReport:
     """How many tutorials borrowed questions from the bundled base."""
 
 
+def load_reference(directory: Path, reference_dir: Path | None) -> tuple[Tutorial, ...]:
+    """The tutorials of ``reference_dir``, to lend their questions to those of ``directory``;
+    none when there is no reference or it is the served directory itself."""
+    if reference_dir is None or reference_dir.resolve() == directory.resolve():
+        return ()
+    return load_directory(reference_dir).tutorials
+
+
 class KnowledgeBase:
     """Holds the current matcher; a reload builds a new one aside and swaps it in whole.
 
@@ -44,10 +52,7 @@ class KnowledgeBase:
     ) -> tuple[KnowledgeBase, ReloadReport]:
         """Build the index synchronously (at start-up), borrowing from the tutorials of
         ``reference_dir`` unless it is the served directory itself."""
-        reference: tuple[Tutorial, ...] = ()
-        if reference_dir is not None and reference_dir.resolve() != directory.resolve():
-            reference = load_directory(reference_dir).tutorials
-        base = cls(directory, reference)
+        base = cls(directory, load_reference(directory, reference_dir))
         loaded = load_directory(directory)
         return base, base._swap(loaded, base._build(loaded))
 
