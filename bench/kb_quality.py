@@ -11,6 +11,7 @@
     python bench/kb_quality.py --set blind4         # a fourth blind set, with thin tutorials
     python bench/kb_quality.py --set blind5         # a fifth, with English-only tutorials too
     python bench/kb_quality.py --set blind6         # a sixth, written in the eighth session
+    python bench/kb_quality.py --set blind7         # a seventh, written in the eleventh
     python bench/kb_quality.py --set partial        # a coordinator's own base and its questions
     python bench/kb_quality.py --set FILE.csv --kb DIR [--kb DIR2] --errors
     python bench/kb_quality.py --set heldout --thin 3   # tutorials cut to 3 alternate questions
@@ -38,6 +39,8 @@ fifth, written the same way (200 questions, 60 to decline, 70 about ten unseen t
 in haste, three of them in English only, in ``bench/data/kb_blind5_tutorials``); the same
 rule holds. ``blind6`` is a sixth, written the same way and with the same shape (in
 ``bench/data/kb_blind6_tutorials``) after the eighth session's changes, and run once.
+``blind7`` is a seventh, written the same way and with the same shape (in
+``bench/data/kb_blind7_tutorials``) at the start of the eleventh session; the same rule holds.
 
 ``partial`` is a set written over a base of its own (``bench/data/kb_partial_tutorials``, asked
 of it instead of the bundled one), in the tenth session, by an author who saw neither the
@@ -116,6 +119,7 @@ SETS = {
     "blind4": DATA / "kb_blind4.csv",
     "blind5": DATA / "kb_blind5.csv",
     "blind6": DATA / "kb_blind6.csv",
+    "blind7": DATA / "kb_blind7.csv",
     "partial": DATA / "kb_partial.csv",
 }
 EXTRA_TUTORIALS = {
@@ -128,6 +132,7 @@ EXTRA_TUTORIALS = {
     "blind4": DATA / "kb_blind4_tutorials",
     "blind5": DATA / "kb_blind5_tutorials",
     "blind6": DATA / "kb_blind6_tutorials",
+    "blind7": DATA / "kb_blind7_tutorials",
 }
 OWN_BASE = {"partial": DATA / "kb_partial_tutorials"}
 """Sets written over a base of their own, asked of it instead of the bundled one."""
