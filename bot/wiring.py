@@ -182,6 +182,42 @@ class App:
         await self.services.db.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class Assets:
+    """What the bot reads from its own files at start-up and never writes: the messages, the
+    communes and the tutorials' index. Loaded once; apps built from the same assets each get
+    their own copy of the knowledge base, so that reloading one leaves the others as they
+    were."""
+
+    catalogue: Catalogue
+    places: Gazetteer
+    knowledge: KnowledgeBase
+    default_locale: str
+    borrow_questions: bool
+
+    @classmethod
+    def load(cls, settings: Settings) -> Assets:
+        """Read everything (a few seconds of CPU: call it from a worker thread)."""
+        knowledge, _ = KnowledgeBase.load(
+            settings.knowledge_dir, DEFAULT_KNOWLEDGE_DIR if settings.borrow_questions else None
+        )
+        return cls(
+            catalogue=Catalogue.load(default_locale=settings.default_locale),
+            places=Gazetteer.load(),
+            knowledge=knowledge,
+            default_locale=settings.default_locale,
+            borrow_questions=settings.borrow_questions,
+        )
+
+    def suit(self, settings: Settings) -> bool:
+        """Whether these assets are what ``settings`` would load."""
+        return (
+            self.knowledge.directory == settings.knowledge_dir
+            and self.default_locale == settings.default_locale
+            and self.borrow_questions == settings.borrow_questions
+        )
+
+
 def settle_memory() -> None:
     """Once everything is loaded (tutorials, places, catalogue): move what start-up built out
     of the garbage collector's sight, so that its full passes stay short (they otherwise
@@ -200,17 +236,18 @@ async def build_app(
     clock: Clock | None = None,
     migrate: bool = True,
     seed_demo: bool = True,
+    assets: Assets | None = None,
 ) -> App:
-    """Open the database (migrating it), build the services and register every feature."""
+    """Open the database (migrating it), build the services and register every feature.
+    ``assets`` already loaded are used when they suit ``settings``; otherwise they are read."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     if migrate:
         await db.upgrade()
-    catalogue = Catalogue.load(default_locale=settings.default_locale)
-    knowledge, _ = KnowledgeBase.load(
-        settings.knowledge_dir, DEFAULT_KNOWLEDGE_DIR if settings.borrow_questions else None
-    )
-    places = await asyncio.to_thread(Gazetteer.load)
+    if assets is None or not assets.suit(settings):
+        assets = await asyncio.to_thread(Assets.load, settings)
+    catalogue, places = assets.catalogue, assets.places
+    knowledge = assets.knowledge.copy()
     volunteers = VolunteerRepository(db, clock.now)
     outbox = OutboxRepository(db, clock.now)
     services = Services(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ class KnowledgeBase:
             borrowers,
         )
         return ReloadReport(len(loaded.tutorials), loaded.problems, borrowers)
+
+    def copy(self) -> KnowledgeBase:
+        """Another knowledge base serving the same index (built once, never changed): a
+        reload of either swaps in its own new index and leaves the other as it was."""
+        return copy.copy(self)
 
     def match(self, question: str, lang: str) -> MatchResult:
         """Answer, suggestions or nothing for one question (pure CPU, no I/O)."""

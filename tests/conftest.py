@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Dispatcher
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from storage.db import Database, normalise_url
 from tests.harness import Conversation
 
@@ -77,34 +77,45 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Settings]:
         monkeypatch.delenv(name, raising=False)
 
     def make(url: str) -> Settings:
-        # Flood limits have tests of their own; elsewhere people may type fast.
-        return load_settings(
-            database_url=url, demo_missions=False, flood_burst=100_000, _env_file=None
-        )
+        return _settings(url)
 
     return make
 
 
-async def _app(url: str, settings_for: Callable[[str], Settings], clock: ManualClock) -> App:
-    return await build_app(settings_for(url), clock=clock)
+def _settings(url: str) -> Settings:
+    # Flood limits have tests of their own; elsewhere people may type fast.
+    return load_settings(database_url=url, demo_missions=False, flood_burst=100_000, _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def assets() -> Assets:
+    """The messages, communes and tutorials' index, read once for every app the tests build
+    (each app gets its own copy of the knowledge base)."""
+    return Assets.load(_settings("sqlite://"))
+
+
+async def _app(
+    url: str, settings_for: Callable[[str], Settings], clock: ManualClock, assets: Assets
+) -> App:
+    return await build_app(settings_for(url), clock=clock, assets=assets)
 
 
 @pytest.fixture
 async def app(
-    sqlite_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    sqlite_url: str, settings_for: Callable[[str], Settings], clock: ManualClock, assets: Assets
 ) -> AsyncIterator[App]:
     """The whole core on a fresh SQLite database."""
-    application = await _app(sqlite_url, settings_for, clock)
+    application = await _app(sqlite_url, settings_for, clock, assets)
     yield application
     await application.close()
 
 
 @pytest.fixture
 async def app_any_db(
-    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock, assets: Assets
 ) -> AsyncIterator[App]:
     """The whole core, once per storage backend."""
-    application = await _app(database_url, settings_for, clock)
+    application = await _app(database_url, settings_for, clock, assets)
     yield application
     await application.close()
 

@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.ratelimit import Limits, RateLimiter
 from bot.types import Platform
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from storage.help import MentorStatus
 from tests.e2e.telegram_peer import TOKEN, Peer, Person, missing
 from tests.e2e.test_discord import custom_ids, last_dm, messages_of
@@ -46,9 +46,15 @@ async def wait_for(condition: Callable[[], bool], within: float = 10) -> None:
 
 
 async def test_a_discord_volunteer_and_a_telegram_mentor_talk_through_the_bot(
-    peer: Peer, tmp_path: Path, settings_for: Callable[[str], Settings], clock: ManualClock
+    peer: Peer,
+    tmp_path: Path,
+    settings_for: Callable[[str], Settings],
+    assets: Assets,
+    clock: ManualClock,
 ) -> None:
-    app: App = await build_app(settings_for(f"sqlite:///{tmp_path / 'both.db'}"), clock=clock)
+    app: App = await build_app(
+        settings_for(f"sqlite:///{tmp_path / 'both.db'}"), assets=assets, clock=clock
+    )
     telegram = TelegramAdapter.build(
         TOKEN, app.dispatcher.handle, app.services.catalogue, unpaced(), api_url=peer.url
     )

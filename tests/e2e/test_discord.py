@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.delivery import Delivery
 from bot.ratelimit import Limits, RateLimiter
 from bot.types import Outgoing, Platform
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from storage.help import MentorStatus
 from storage.outbox import DeliveryStatus
 from storage.records import MissionRecord, Role
@@ -130,9 +130,11 @@ def last_dm(member: simcord.MemberActor) -> discord.Message:
 
 @pytest.fixture
 async def server(
-    tmp_path: Path, settings_for: Callable[[str], Settings], clock: ManualClock
+    tmp_path: Path, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> AsyncIterator[Server]:
-    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'discord.db'}"), clock=clock)
+    app = await build_app(
+        settings_for(f"sqlite:///{tmp_path / 'discord.db'}"), assets=assets, clock=clock
+    )
     limiter = unpaced()
     adapter = app.discord_adapter(limiter)
     delivery = app.delivery(Platform.DISCORD, adapter.send, limiter=limiter)
@@ -430,9 +432,9 @@ def test_entraide_run_with_a_discord_token_it_cannot_use_says_why_in_one_line(
 
 
 async def test_a_sharded_client_answers_too(
-    tmp_path: Path, settings_for: Callable[[str], Settings]
+    tmp_path: Path, settings_for: Callable[[str], Settings], assets: Assets
 ) -> None:
-    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'shards.db'}"))
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'shards.db'}"), assets=assets)
     adapter = app.discord_adapter(unpaced(), shards="2")
     assert isinstance(adapter.client, discord.AutoShardedClient)
     env = simcord.Env(adapter.client, shard_count=2)
@@ -451,9 +453,9 @@ async def test_a_sharded_client_answers_too(
 
 
 async def test_a_process_running_some_shards_serves_their_servers_only(
-    tmp_path: Path, settings_for: Callable[[str], Settings]
+    tmp_path: Path, settings_for: Callable[[str], Settings], assets: Assets
 ) -> None:
-    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'split.db'}"))
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'split.db'}"), assets=assets)
     adapter = app.discord_adapter(unpaced(), shards="2", shard_ids=[1])
     assert not adapter.publishes_commands, "shard 0's process publishes the slash commands"
     assert app.discord_adapter(unpaced(), shards="2", shard_ids=[0]).publishes_commands

@@ -19,7 +19,7 @@ from bot.menus import command_menus
 from bot.ratelimit import Limits, RateLimiter
 from bot.types import Platform
 from bot.web import WebServer
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from tests.e2e.telegram_peer import TOKEN, Peer, Person, free_port, missing
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
@@ -237,9 +237,9 @@ async def test_a_person_who_blocked_the_bot_is_counted_unreachable(peer: Peer, b
 
 
 async def test_webhook_mode_checks_the_secret_on_every_request(
-    peer: Peer, tmp_path: Path, settings_for: Callable[..., Settings]
+    peer: Peer, tmp_path: Path, settings_for: Callable[..., Settings], assets: Assets
 ) -> None:
-    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'hook.db'}"))
+    app = await build_app(settings_for(f"sqlite:///{tmp_path / 'hook.db'}"), assets=assets)
     adapter = TelegramAdapter.build(
         TOKEN,
         app.dispatcher.handle,

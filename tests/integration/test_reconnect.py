@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.dispatcher import Handler
 from bot.envelope import reply_to_json
 from bot.types import Outgoing, Platform, Reply, msg
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from storage.db import lost_connection, normalise_url
 from storage.models import Association
 from storage.outbox import DeliveryStatus
@@ -45,10 +45,12 @@ async def _drop_every_connection(url: str) -> int:
 
 
 @pytest.fixture
-async def app_pg(settings_for: Callable[[str], Settings], clock: ManualClock) -> AsyncIterator[App]:
+async def app_pg(
+    settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
+) -> AsyncIterator[App]:
     assert POSTGRES_URL is not None
     await _reset_postgres(POSTGRES_URL)
-    application = await build_app(settings_for(POSTGRES_URL), clock=clock)
+    application = await build_app(settings_for(POSTGRES_URL), assets=assets, clock=clock)
     yield application
     await application.close()
 

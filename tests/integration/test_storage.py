@@ -15,7 +15,7 @@ from sqlalchemy import Connection, PrimaryKeyConstraint, UniqueConstraint, inspe
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.wiring import build_app
+from bot.wiring import Assets, build_app
 from storage.associations import AssociationRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database, UnsupportedDatabaseError, alembic_config, normalise_url
@@ -105,15 +105,15 @@ async def test_memberships_and_roles(database_url: str, clock: ManualClock) -> N
 
 
 async def test_dialogue_state_survives_a_restart(
-    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    database_url: str, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> None:
-    first = await build_app(settings_for(database_url), clock=clock)
+    first = await build_app(settings_for(database_url), assets=assets, clock=clock)
     person = await first.services.volunteers.identify("console", "9", None)
     state = DialogueState("mission-create", "title", {"draft": {"places": 3, "titre": "Été"}})
     await first.services.conversations.save(person.id, "console:9", state)
     await first.close()
 
-    second = await build_app(settings_for(database_url), clock=clock)
+    second = await build_app(settings_for(database_url), assets=assets, clock=clock)
     assert await second.services.conversations.get(person.id, "console:9") == state
     assert await second.services.conversations.clear(person.id, "console:9")
     assert await second.services.conversations.get(person.id, "console:9") is None
@@ -121,11 +121,11 @@ async def test_dialogue_state_survives_a_restart(
 
 
 async def test_stale_dialogue_is_forgotten(
-    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    database_url: str, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> None:
     from datetime import timedelta
 
-    app = await build_app(settings_for(database_url), clock=clock)
+    app = await build_app(settings_for(database_url), assets=assets, clock=clock)
     person = await app.services.volunteers.identify("console", "9", None)
     await app.services.conversations.save(person.id, "c", DialogueState("d", "s"))
     clock.advance(timedelta(days=3))
@@ -134,18 +134,18 @@ async def test_stale_dialogue_is_forgotten(
 
 
 async def test_demo_association_is_seeded_once(
-    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    database_url: str, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> None:
     for _ in range(2):
-        app = await build_app(settings_for(database_url), clock=clock)
+        app = await build_app(settings_for(database_url), assets=assets, clock=clock)
         assert await app.services.associations.count() == 1
         await app.close()
 
 
 async def test_whole_conversation_on_each_backend(
-    database_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    database_url: str, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> None:
-    app = await build_app(settings_for(database_url), clock=clock)
+    app = await build_app(settings_for(database_url), assets=assets, clock=clock)
     person = Conversation(app.dispatcher)
     await person.send("/start")
     assert "Bonjour Marie" in person.text

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.wiring import App, build_app
+from bot.wiring import App, Assets, build_app
 from storage.records import Role
 from tests.harness import Conversation, Inbox
 
@@ -320,15 +320,15 @@ async def test_edit_date_tells_people_and_duplicate(app: App) -> None:
 
 
 async def test_a_restart_in_the_middle_of_the_dialogue_loses_nothing(
-    sqlite_url: str, settings_for: Callable[[str], Settings], clock: ManualClock
+    sqlite_url: str, settings_for: Callable[[str], Settings], assets: Assets, clock: ManualClock
 ) -> None:
-    first = await build_app(settings_for(sqlite_url), clock=clock)
+    first = await build_app(settings_for(sqlite_url), assets=assets, clock=clock)
     claire = await coordinator(first)
     await claire.send("/nouvelle_mission")
     await claire.send("Collecte")
     await claire.press("Demain")
     await first.close()
-    second = await build_app(settings_for(sqlite_url), clock=clock)
+    second = await build_app(settings_for(sqlite_url), assets=assets, clock=clock)
     try:
         claire.dispatcher = second.dispatcher
         await claire.press("14 h")
