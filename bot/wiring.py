@@ -192,7 +192,6 @@ class Assets:
     catalogue: Catalogue
     places: Gazetteer
     knowledge: KnowledgeBase
-    default_locale: str
     borrow_questions: bool
 
     @classmethod
@@ -205,7 +204,6 @@ class Assets:
             catalogue=Catalogue.load(default_locale=settings.default_locale),
             places=Gazetteer.load(),
             knowledge=knowledge,
-            default_locale=settings.default_locale,
             borrow_questions=settings.borrow_questions,
         )
 
@@ -213,7 +211,7 @@ class Assets:
         """Whether these assets are what ``settings`` would load."""
         return (
             self.knowledge.directory == settings.knowledge_dir
-            and self.default_locale == settings.default_locale
+            and self.catalogue.default_locale == settings.default_locale
             and self.borrow_questions == settings.borrow_questions
         )
 

@@ -75,11 +75,7 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Settings]:
     """Settings for a database URL, ignoring the developer's environment and .env."""
     for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "ENTRAIDE_DEFAULT_LOCALE"):
         monkeypatch.delenv(name, raising=False)
-
-    def make(url: str) -> Settings:
-        return _settings(url)
-
-    return make
+    return _settings
 
 
 def _settings(url: str) -> Settings:
